@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "scripts the golden image tooling is generated from"

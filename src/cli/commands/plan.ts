@@ -1,0 +1,54 @@
+import { oneOf, parseBuildArgs, parseCommandArgs, type Command } from '../command.js';
+import { createPlan, InvalidTemplatesError } from '../../plan/index.js';
+import { formatPlanText, planToJson } from '../../plan/format.js';
+import { toMermaid } from '../../graph/mermaid.js';
+import { formatProblem } from '../../templates/problems.js';
+
+const help = `Usage: build-image plan [DIR] [IMAGE...] [options]
+
+Prints the build plan for the templates under DIR (default: the current directory): the
+images in dependency order (parents first), grouped into levels, and why each is built.
+
+Options:
+  --since REV                 Build only images changed since REV (a commit, tag or
+                              branch), and everything built on them.
+  --format text|json|mermaid  Output format (default: text).
+  --convention-registry R     Repository prefix for images/<name>/Dockerfile images.
+  --build-arg NAME=VALUE      Override a parameter or ARG default in every image that
+                              declares it (repeatable).
+  -h, --help                  Show this help.
+
+IMAGE names restrict the plan to those images.
+`;
+
+export const planCommand: Command = {
+  name: 'plan',
+  summary: 'print the build order, levels and the reason each image is built',
+  help,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs('plan', args, {
+      since: { type: 'string' },
+      format: { type: 'string' },
+      'convention-registry': { type: 'string' },
+      'build-arg': { type: 'string', multiple: true },
+    });
+    if (values.help) {
+      io.out(help);
+      return 0;
+    }
+    const format = oneOf('plan', 'format', values.format, ['text', 'json', 'mermaid'] as const, 'text');
+    const [dir = io.cwd, ...names] = positionals;
+    try {
+      const plan = await createPlan(dir, { since: values.since, names, conventionRegistry: values['convention-registry'], buildArgs: parseBuildArgs('plan', values['build-arg']) });
+      if (format === 'json') io.out(JSON.stringify(planToJson(plan), null, 2) + '\n');
+      else if (format === 'mermaid') io.out(toMermaid(plan));
+      else io.out(formatPlanText(plan));
+      return 0;
+    } catch (err) {
+      if (!(err instanceof InvalidTemplatesError)) throw err;
+      for (const p of err.problems) io.err(formatProblem(p) + '\n');
+      io.err(`plan: the templates have ${err.problems.length} problem(s); fix them first (build-image validate)\n`);
+      return 1;
+    }
+  },
+};

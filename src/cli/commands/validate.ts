@@ -1,0 +1,55 @@
+import { oneOf, parseCommandArgs, type Command } from '../command.js';
+import { validateRepo } from '../../plan/index.js';
+import { formatProblem, githubAnnotation } from '../../templates/problems.js';
+import { UsageError } from '../../errors.js';
+
+const help = `Usage: build-image validate [DIR] [options]
+
+Checks every template under DIR (default: the current directory): .coder/images,
+.coder/environments, .coder/secrets and the images/<name>/Dockerfile layout. Reports every
+problem with file, line and column. Exit 0 when valid, 1 when there is any problem, 2 on a
+usage error.
+
+Options:
+  --format text|json|github   Output format (default: text). github prints workflow
+                              commands that annotate the pull request diff.
+  --credentials NAMES         Comma-separated credential names that exist; templates naming
+                              others are reported. Not checked when omitted.
+  --convention-registry R     Repository prefix for images/<name>/Dockerfile images.
+  -h, --help                  Show this help.
+`;
+
+export const validateCommand: Command = {
+  name: 'validate',
+  summary: 'check templates and report every problem with file and line',
+  help,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs('validate', args, {
+      format: { type: 'string' },
+      credentials: { type: 'string' },
+      'convention-registry': { type: 'string' },
+    });
+    if (values.help) {
+      io.out(help);
+      return 0;
+    }
+    if (positionals.length > 1) throw new UsageError(`validate: expected at most one DIR, got ${positionals.length}`);
+    const format = oneOf('validate', 'format', values.format, ['text', 'json', 'github'] as const, 'text');
+    const dir = positionals[0] ?? io.cwd;
+    const { repo, problems } = validateRepo(dir, {
+      credentialNames: values.credentials?.split(',').map((s) => s.trim()).filter(Boolean),
+      conventionRegistry: values['convention-registry'],
+    });
+    if (format === 'json') {
+      io.out(JSON.stringify({ valid: problems.length === 0, problems: problems.map(({ file, line, column, message }) => ({ file, line, column, message })) }, null, 2) + '\n');
+    } else if (format === 'github') {
+      for (const p of problems) io.out(githubAnnotation(p) + '\n');
+    } else {
+      for (const p of problems) io.out(formatProblem(p) + '\n');
+      const counts = `${repo.images.length} images, ${repo.environments.length} environments, ${repo.secrets.length} secrets`;
+      if (problems.length === 0) io.out(`valid: ${counts}\n`);
+      else io.err(`${problems.length} problem${problems.length === 1 ? '' : 's'} in ${new Set(problems.map((p) => p.file)).size} file(s)\n`);
+    }
+    return problems.length === 0 ? 0 : 1;
+  },
+};

@@ -1,0 +1,44 @@
+import type { CliIO } from './command.js';
+import { commands } from './commands/index.js';
+import { describeError, exitCodeOf } from '../errors.js';
+
+export const VERSION = '0.1.0';
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'build-image: validate, plan, build, test and promote container images from YAML templates',
+    '',
+    'Usage: build-image <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    "Run 'build-image <command> --help' for a command's options.",
+    '',
+  ].join('\n');
+}
+
+/** Runs one CLI invocation and returns its exit code; never throws. */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(`${VERSION}\n`);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    io.err(`build-image: unknown command '${name}'\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    io.err(`build-image ${name}: ${describeError(err)}\n`);
+    return exitCodeOf(err);
+  }
+}

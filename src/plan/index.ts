@@ -1,0 +1,135 @@
+// Validate and plan: the foundation every other command builds on.
+import { UsageError, UserError } from '../errors.js';
+import { buildGraph, levelsOf, topologicalOrder, type ImageGraph } from '../graph/graph.js';
+import { changeReasons } from '../graph/changes.js';
+import { contentHash, FileHasher } from '../graph/hash.js';
+import { changedFilesSince, isNullRevision } from '../git/index.js';
+import { checkRepo } from '../templates/check.js';
+import { loadTemplates, resolveRoot } from '../templates/load.js';
+import { formatProblem, sortProblems, type Problem } from '../templates/problems.js';
+import { checkQuantity } from '../templates/quantity.js';
+import { closest } from '../templates/suggest.js';
+import type { TemplateRepo } from '../templates/types.js';
+import type { Plan, PlannedEnvironment, PlannedImage } from './types.js';
+
+export interface ValidateOptions {
+  /** Repository prefix for convention-layout images (`images/<name>/Dockerfile`). */
+  conventionRegistry?: string;
+  /** Known credential names; unknown names are problems only when this is given. */
+  credentialNames?: readonly string[];
+  /** Build-arg values that override parameter and ARG defaults in every image declaring them. */
+  buildArgs?: Readonly<Record<string, string>>;
+}
+
+export interface Validation {
+  root: string;
+  repo: TemplateRepo;
+  graph: ImageGraph;
+  problems: Problem[];
+}
+
+/** Loads, schema-checks and cross-checks every template, and builds the graph. */
+export function validateRepo(dir: string, options: ValidateOptions = {}): Validation {
+  const root = resolveRoot(dir);
+  const { repo, problems } = loadTemplates(root, options);
+  problems.push(...checkRepo(repo, options));
+  const { graph, problems: graphProblems } = buildGraph(repo, options.buildArgs);
+  problems.push(...graphProblems);
+  return { root, repo, graph, problems: sortProblems(problems) };
+}
+
+export interface PlanOptions extends ValidateOptions {
+  /** Build only what changed since this revision (and its descendants). */
+  since?: string;
+  /** Build only these images (by template name). */
+  names?: readonly string[];
+}
+
+/** The templates are invalid: carries every problem, printed one per line. */
+export class InvalidTemplatesError extends UserError {
+  constructor(readonly problems: Problem[]) {
+    super(`the templates have ${problems.length} problem${problems.length === 1 ? '' : 's'}:\n${problems.map((p) => `  ${formatProblem(p)}`).join('\n')}`);
+  }
+}
+
+export async function createPlan(dir: string, options: PlanOptions = {}): Promise<Plan> {
+  const validation = validateRepo(dir, options);
+  if (validation.problems.length > 0) throw new InvalidTemplatesError(validation.problems);
+  const { root, repo, graph } = validation;
+
+  let reasons: Map<string, string[]>;
+  let since = options.since;
+  if (since !== undefined && isNullRevision(since)) since = undefined;
+  if (since !== undefined) {
+    reasons = changeReasons(graph, await changedFilesSince(root, since));
+  } else {
+    reasons = new Map([...graph.nodes.keys()].map((n) => [n, [options.since ? 'first push of this branch: building everything' : 'full build: no --since revision given']]));
+  }
+  if (options.names && options.names.length > 0) {
+    const known = [...graph.nodes.keys()];
+    for (const name of options.names) {
+      if (!graph.nodes.has(name)) {
+        const guess = closest(name, known);
+        throw new UsageError(`unknown image '${name}'${guess ? `; did you mean '${guess}'?` : `; known images: ${known.sort().join(', ')}`}`);
+      }
+    }
+    const named = new Set(options.names);
+    reasons = new Map([...graph.nodes.keys()].filter((n) => named.has(n)).map((n) => [n, [...(reasons.get(n) ?? []), 'named on the command line']]));
+    if (since !== undefined) reasons = new Map([...reasons].filter(([n]) => named.has(n)));
+  }
+
+  const hasher = new FileHasher();
+  const images: Record<string, PlannedImage> = {};
+  for (const name of topologicalOrder(graph)) {
+    const node = graph.nodes.get(name)!;
+    const spec = node.template.spec;
+    const image: PlannedImage = {
+      name,
+      file: node.template.file,
+      repository: spec.image,
+      tags: spec.tags,
+      context: spec.context.replace(/^\.\/(?=.)/, '').replace(/\/+$/, '') || '.',
+      dockerfile: node.dockerfile,
+      parents: node.parents,
+      from: node.from,
+      externalBases: node.externalBases,
+      buildArgs: node.buildArgs,
+      smoke: spec.smoke.map(({ name: n, run }) => ({ name: n, run })),
+      reasons: reasons.get(name) ?? [],
+      selected: reasons.has(name),
+      contentHash: contentHash(root, node, hasher),
+    };
+    if (spec.credentials) image.credentials = spec.credentials;
+    if (spec.minimums) image.minimums = spec.minimums;
+    if (spec.resources) image.resources = normalizedResources(spec.resources);
+    images[name] = image;
+  }
+  const order = topologicalOrder(graph, new Set(Object.keys(images).filter((n) => images[n]!.selected)));
+  const environments: Record<string, PlannedEnvironment> = {};
+  for (const env of repo.environments) {
+    environments[env.name] = {
+      name: env.name,
+      file: env.file,
+      containers: env.containers.map((c) => {
+        const template = c.github === undefined && c.image !== undefined && graph.nodes.has(c.image) ? c.image : undefined;
+        return { name: c.name, image: c.image ?? c.devcontainer ?? '', primary: c.primary === true || env.containers.length === 1, ...(template ? { template } : {}) };
+      }),
+    };
+  }
+  const plan: Plan = { root, order, levels: levelsOf(graph, order), images, environments };
+  if (since !== undefined) plan.since = since;
+  return plan;
+}
+
+function normalizedResources(resources: { cpu?: string | number; memory?: string | number }): { cpu?: string; memory?: string } {
+  // Quantities were validated already; normalise the forms people write ("4GB" -> "4Gi").
+  const out: { cpu?: string; memory?: string } = {};
+  for (const kind of ['cpu', 'memory'] as const) {
+    const v = resources[kind];
+    if (v === undefined) continue;
+    const q = checkQuantity(kind, v);
+    if (q.ok) out[kind] = q.value;
+  }
+  return out;
+}
+

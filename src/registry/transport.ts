@@ -1,0 +1,135 @@
+// One HTTP exchange with a registry over node:http / node:https, with keep-alive agents.
+// Bodies are Buffers or stream factories, so a retry can send the same bytes again.
+import http from 'node:http';
+import https from 'node:https';
+import type { Readable } from 'node:stream';
+
+export type RequestBody = Buffer | (() => Readable);
+
+export interface TransportRequest {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body?: RequestBody;
+  /** Skip TLS certificate verification (only for hosts the user listed as insecure). */
+  insecureTls?: boolean;
+  timeoutMs?: number;
+}
+
+export interface TransportResponse {
+  status: number;
+  headers: http.IncomingHttpHeaders;
+  body: http.IncomingMessage;
+}
+
+const AGENT_OPTIONS = { keepAlive: true, maxSockets: 32, keepAliveMsecs: 10_000 };
+const agents = {
+  http: new http.Agent(AGENT_OPTIONS),
+  https: new https.Agent(AGENT_OPTIONS),
+  httpsInsecure: new https.Agent({ ...AGENT_OPTIONS, rejectUnauthorized: false }),
+};
+
+/** Sends one request; resolves when the response headers arrive (the body is left unread). */
+export function send(request: TransportRequest): Promise<TransportResponse> {
+  return new Promise((resolve, reject) => {
+    const isHttps = request.url.protocol === 'https:';
+    const agent = isHttps ? (request.insecureTls ? agents.httpsInsecure : agents.https) : agents.http;
+    const headers: Record<string, string> = { ...request.headers };
+    if (Buffer.isBuffer(request.body)) headers['Content-Length'] = String(request.body.length);
+    else if (!request.body && request.method !== 'GET' && request.method !== 'HEAD' && !('Content-Length' in headers)) headers['Content-Length'] = '0';
+    const req = (isHttps ? https : http).request(request.url, { method: request.method, headers, agent }, (res) => {
+      resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
+    });
+    req.setTimeout(request.timeoutMs ?? 120_000, () => {
+      req.destroy(Object.assign(new Error(`no response from ${request.url.host} in ${Math.round((request.timeoutMs ?? 120_000) / 1000)} s`), { code: 'ETIMEDOUT' }));
+    });
+    req.on('error', reject);
+    const body = request.body;
+    if (body === undefined) {
+      req.end();
+    } else if (Buffer.isBuffer(body)) {
+      req.end(body);
+    } else {
+      let stream: Readable;
+      try {
+        stream = body();
+      } catch (err) {
+        req.destroy();
+        reject(err);
+        return;
+      }
+      stream.on('error', (err) => req.destroy(err));
+      stream.pipe(req);
+    }
+  });
+}
+
+/** Reads a (small) response body into memory, up to `limit` bytes. */
+export async function readBody(res: TransportResponse, limit = 16 * 1024 * 1024): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      res.body.destroy();
+      throw new Error(`response from ${res.body.url ?? 'registry'} is larger than ${limit} bytes`);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Drains a response body we do not need, so its socket can be reused. */
+export async function discardBody(res: TransportResponse): Promise<void> {
+  try {
+    for await (const _ of res.body) {
+      // drain
+    }
+  } catch {
+    // the connection is closed anyway
+  }
+}
+
+const RETRYABLE_CODES = new Set([
+  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
+  'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+/** Connection-level failures worth another attempt. */
+export function isRetryableError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code && RETRYABLE_CODES.has(code)) return true;
+  return err instanceof Error && /socket hang up|aborted/i.test(err.message);
+}
+
+export function isRetryableStatus(status: number): boolean {
+  return status === 429 || status === 500 || status === 502 || status === 503 || status === 504;
+}
+
+/** TLS spoken to a plain HTTP server fails like this: the sign to fall back to http://. */
+export function looksLikeTlsMismatch(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException | undefined;
+  return (
+    e?.code === 'EPROTO' || e?.code === 'ECONNRESET' || (e?.code ?? '').startsWith('ERR_SSL') ||
+    /wrong version number|packet length too long|ssl/i.test(e?.message ?? '')
+  );
+}
+
+export interface Backoff {
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_BACKOFF: Backoff = { attempts: 6, baseDelayMs: 250, maxDelayMs: 4000 };
+
+/** Capped exponential backoff with jitter; `Retry-After` (seconds) is honoured up to the cap. */
+export function backoffDelay(backoff: Backoff, attempt: number, retryAfter?: string | string[]): number {
+  const header = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+  const seconds = header !== undefined ? Number(header) : NaN;
+  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, backoff.maxDelayMs);
+  const exp = Math.min(backoff.baseDelayMs * 2 ** (attempt - 1), backoff.maxDelayMs);
+  return exp / 2 + Math.random() * (exp / 2);
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,83 @@
+// Templates as loaded from a repo, each keeping the parsed source for positions.
+import type { SourceFile } from './yaml.js';
+
+export interface Parameter {
+  name: string;
+  description?: string;
+  default?: string | number | boolean;
+  value?: string | number | boolean;
+  required?: boolean;
+}
+
+export interface ImageSpec {
+  context: string;
+  dockerfile: string;
+  image: string;
+  tags: string[];
+  credentials?: string;
+  parameters: Parameter[];
+  watch: string[];
+  smoke: { name: string; run: string; timeout?: number }[];
+  minimums?: 'coder';
+  resources?: { cpu?: string | number; memory?: string | number };
+  sources: { github: string; ref?: string }[];
+}
+
+export interface ImageTemplate {
+  kind: 'image';
+  name: string;
+  /** Relative path of the YAML file, or of the Dockerfile for the convention layout. */
+  file: string;
+  /** Parsed YAML; absent for convention-layout images. */
+  source?: SourceFile;
+  spec: ImageSpec;
+}
+
+export interface EnvValue {
+  name: string;
+  value: string | number | boolean | { fromSecret: { name: string; key: string } };
+}
+
+export interface ContainerSpec {
+  name: string;
+  primary?: boolean;
+  github?: string;
+  image?: string;
+  devcontainer?: string;
+  tag?: string;
+  credentials?: string;
+  cpu?: string | number;
+  memory?: string | number;
+  personalize?: string[];
+  command?: string[];
+  args?: string[];
+  ports?: number[];
+  env?: EnvValue[];
+  volumes?: { name: string; mountPath: string; size?: string | number }[];
+}
+
+export interface EnvironmentTemplate {
+  kind: 'environment';
+  name: string;
+  file: string;
+  source: SourceFile;
+  provider: 'kubernetes';
+  containers: ContainerSpec[];
+}
+
+export interface SecretTemplate {
+  kind: 'secret';
+  name: string;
+  file: string;
+  source: SourceFile;
+  recipients: string[];
+  data: Record<string, string>;
+}
+
+export interface TemplateRepo {
+  /** Absolute path of the repository root (the folder holding `.coder/` and `images/`). */
+  root: string;
+  images: ImageTemplate[];
+  environments: EnvironmentTemplate[];
+  secrets: SecretTemplate[];
+}
