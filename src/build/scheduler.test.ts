@@ -94,7 +94,7 @@ function options(plan: Plan, builder: Builder, extra: Partial<ScheduleOptions> =
     origin: { commit: SHA, branch: 'main', created: '2026-11-20T00:00:00Z' },
     registry: REGISTRY,
     insecureRegistries: [REGISTRY],
-    inputHash: (content, parents) => `sha256:${Buffer.from([content, ...parents].join('|')).toString('hex').slice(0, 64).padEnd(64, '0')}`,
+    inputHash: (content, bases) => `sha256:${Buffer.from([content, ...Object.values(bases)].join('|')).toString('hex').slice(0, 64).padEnd(64, '0')}`,
     loadDockerfile: async (img) => img.from.map((f) => `FROM ${f.ref}`).join('\n') + '\nRUN true\n',
     contextDir: (img) => `/repo/${img.context}`,
     log: () => undefined,
@@ -120,13 +120,22 @@ test('parents are built first and children are pinned to the digest the parent p
   expect(outcomes[2]!.tags).toEqual(['test', SHA, 'main', expect.stringMatching(/^inputs-/)]);
 });
 
-test('the input hash combines the content hash with the parent digests', async () => {
-  const plan = planOf(image('base'), image('child', ['base']));
-  const seen: [string, readonly string[]][] = [];
+test('the input hash combines the content hash with the parent and outside base digests', async () => {
+  const pinnedBase = `registry.example/os@sha256:${'d'.repeat(64)}`;
+  const plan = planOf(image('base', [], { externalBases: ['busybox:1.36', pinnedBase] }), image('child', ['base']));
+  const seen: [string, Readonly<Record<string, string>>][] = [];
+  const looked: string[] = [];
   const outcomes = await scheduleBuilds(
-    options(plan, new FakeBuilder(), { inputHash: (c, p) => (seen.push([c, p]), `sha256:${'1'.repeat(63)}${seen.length}`) }),
+    options(plan, new FakeBuilder(), {
+      inputHash: (c, b) => (seen.push([c, b]), `sha256:${'1'.repeat(63)}${seen.length}`),
+      baseDigest: async (ref) => (looked.push(ref), `sha256:${'b'.repeat(64)}`),
+    }),
   );
-  expect(seen).toEqual([['content-base', []], ['content-child', [digestOf('base')]]]);
+  expect(looked).toEqual(['busybox:1.36']);
+  expect(seen).toEqual([
+    ['content-base', { 'busybox:1.36': `sha256:${'b'.repeat(64)}`, [pinnedBase]: `sha256:${'d'.repeat(64)}` }],
+    ['content-child', { base: digestOf('base') }],
+  ]);
   expect(outcomes[1]!.inputHash).toBe(`sha256:${'1'.repeat(63)}2`);
   expect(outcomes[1]!.tags).toContain(`inputs-${'1'.repeat(63)}2`);
 });
@@ -206,11 +215,13 @@ test('images whose input hash is in the registry are reused, tagged, and childre
 });
 
 test('only the requested images and their ancestors run', async () => {
-  const plan = planOf(image('base'), image('golden', ['base']), image('child', ['golden']), image('other'));
+  // plan.order lists the selected images only; ancestors come from plan.images.
+  const plan = { ...planOf(image('base'), image('golden', ['base']), image('child', ['golden']), image('other')), order: ['golden'] };
   expect(withAncestors(plan, ['golden'])).toEqual(['base', 'golden']);
   const builder = new FakeBuilder();
   const outcomes = await scheduleBuilds(options(plan, builder, { names: ['golden'] }));
   expect(outcomes.map((o) => [o.name, o.requested])).toEqual([['base', false], ['golden', true]]);
+  expect((await scheduleBuilds(options(plan, new FakeBuilder()))).map((o) => [o.name, o.requested])).toEqual([['base', false], ['golden', true]]);
   expect(() => withAncestors(plan, ['nope'])).toThrow("no image named 'nope' in the plan (known: base, golden, child, other)");
 });
 
@@ -278,4 +289,11 @@ test('a task that throws synchronously fails without crashing the run', async ()
   );
   expect(states.get('a')).toMatchObject({ state: 'failed' });
   expect(states.get('b')).toEqual({ state: 'skipped', reason: "'a' failed" });
+});
+
+test('by default the input hash is combineInputHash over parents by name', async () => {
+  const { combineInputHash } = await import('../graph/hash.js');
+  const plan = planOf(image('base'), image('child', ['base']));
+  const outcomes = await scheduleBuilds({ ...options(plan, new FakeBuilder()), inputHash: undefined });
+  expect(outcomes[1]!.inputHash).toBe(combineInputHash('content-child', { base: digestOf('base') }));
 });

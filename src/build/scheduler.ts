@@ -8,6 +8,7 @@ import type { Plan, PlannedImage } from '../plan/types.js';
 import type { Builder, BuildRequest, SmokeResult } from './types.js';
 import { pinParents } from '../dockerfile/pin.js';
 import { destinationRepository, destinations, imageLabels, type BuildOrigin } from './tags.js';
+import { combineInputHash } from '../graph/hash.js';
 import { UserError, describeError } from '../errors.js';
 
 // ---------------------------------------------------------------------------------------------
@@ -228,8 +229,13 @@ export interface ScheduleOptions {
   registry?: string;
   insecureRegistries?: readonly string[];
   avoidance?: BuildAvoidance;
-  /** `combineInputHash(contentHash, parentDigests)` from src/graph/hash.ts. */
-  inputHash(contentHash: string, parentDigests: readonly string[]): string;
+  /**
+   * The digest an outside base (`ubuntu:24.04`) points at now, so an upstream update changes
+   * the input hash. Without it (or when it returns undefined) the reference itself is hashed.
+   */
+  baseDigest?(reference: string, signal: AbortSignal): Promise<string | undefined>;
+  /** Default: combineInputHash from src/graph/hash.ts. */
+  inputHash?(contentHash: string, bases: Readonly<Record<string, string>>): string;
   /** Dockerfile text of an image (the caller reads the file). */
   loadDockerfile(image: PlannedImage): Promise<string>;
   /** Absolute build context directory of an image. */
@@ -267,7 +273,7 @@ class VerificationError extends Error {
   }
 }
 
-/** `names` plus every ancestor they build on, in plan order. */
+/** `names` plus every ancestor they build on, parents first. */
 export function withAncestors(plan: Plan, names: readonly string[]): string[] {
   const wanted = new Set<string>();
   const visit = (name: string): void => {
@@ -277,7 +283,9 @@ export function withAncestors(plan: Plan, names: readonly string[]): string[] {
     for (const parent of plan.images[name]!.parents) visit(parent);
   };
   names.forEach(visit);
-  return plan.order.filter((name) => wanted.has(name));
+  // plan.order lists only the selected images; order every image the plan knows.
+  const all = topologicalOrder(Object.values(plan.images).map((i) => ({ name: i.name, parents: i.parents })));
+  return all.filter((name) => wanted.has(name));
 }
 
 /** Builds (or reuses) the requested images and their ancestors; one outcome per image, plan order. */
@@ -295,8 +303,13 @@ export async function scheduleBuilds(options: ScheduleOptions): Promise<ImageOut
     const image = plan.images[name]!;
     const repository = repositories.get(name)!;
     const begin = now();
-    const parentDigests = image.parents.map((p) => parents[p]!.digest);
-    const inputHash = options.inputHash(image.contentHash, parentDigests);
+    const bases: Record<string, string> = {};
+    for (const parent of image.parents) bases[parent] = parents[parent]!.digest;
+    for (const reference of image.externalBases) {
+      const pinned = /@(sha256:[0-9a-f]{64})$/.exec(reference)?.[1];
+      bases[reference] = pinned ?? (await options.baseDigest?.(reference, signal)) ?? reference;
+    }
+    const inputHash = (options.inputHash ?? combineInputHash)(image.contentHash, bases);
     const targets = destinations(image, options.origin, inputHash, options.registry);
     const tags = targets.map((t) => t.slice(repository.length + 1));
 

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 import { main } from './main.js';
 
-const code = await main(process.argv.slice(2), {
+// No top-level await: ncc's bundler does not take it.
+void main(process.argv.slice(2), {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
   cwd: process.cwd(),
   env: process.env,
+}).then((code) => {
+  process.exitCode = code;
 });
-process.exitCode = code;

@@ -1,7 +1,7 @@
 // Checks that span templates and files: names that must exist or be unique, paths that must
 // stay inside the repo, quantities, parameters. Every problem is collected, none stops the run.
 import { existsSync, realpathSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
+import { relative, resolve, sep } from 'node:path';
 import { parseReference } from '../registry/reference.js';
 import { describeError } from '../errors.js';
 import type { Problem } from './problems.js';
@@ -25,6 +25,10 @@ function suggestion(name: string, known: string[]): string {
   const guess = closest(name, known);
   if (guess) return ` (did you mean '${guess}'?)`;
   return known.length > 0 && known.length <= 8 ? ` (known: ${known.join(', ')})` : '';
+}
+
+function relativePath(root: string, path: string): string {
+  return relative(root, path).split(sep).join('/');
 }
 
 /** Whether `path` (absolute) is inside `root`, following symlinks that exist. */
@@ -170,7 +174,7 @@ function checkImage(repo: TemplateRepo, t: ImageTemplate, options: CheckOptions)
     if (!isInside(repo.root, dockerfile)) {
       problems.push(imageProblem(t, ['spec', 'dockerfile'], `dockerfile '${t.spec.dockerfile}' is outside the repository`, 'Dockerfile outside repository'));
     } else if (!existsSync(dockerfile)) {
-      problems.push(imageProblem(t, t.source?.data && (t.source.data as { spec: object }).spec && 'dockerfile' in (t.source.data as { spec: object }).spec ? ['spec', 'dockerfile'] : ['spec', 'context'], `missing Dockerfile: ${t.spec.context.replace(/\/$/, '')}/${t.spec.dockerfile} does not exist`, 'Missing Dockerfile'));
+      problems.push(imageProblem(t, t.source?.data && (t.source.data as { spec: object }).spec && 'dockerfile' in (t.source.data as { spec: object }).spec ? ['spec', 'dockerfile'] : ['spec', 'context'], `missing Dockerfile: ${relativePath(repo.root, dockerfile)} does not exist`, 'Missing Dockerfile'));
     }
   }
   const seen = new Set<string>();

@@ -53,6 +53,8 @@ export function parseYamlFile(path: string, text: string): { file?: SourceFile; 
   const problems: Problem[] = [];
   for (const error of doc.errors) {
     const pos = lineCounter.linePos(error.pos[0]);
+    // One syntax error tends to cascade into several at the same place: report the first.
+    if (problems.some((p) => p.line === pos.line)) continue;
     problems.push({
       file: path,
       line: pos.line,

@@ -328,20 +328,24 @@ export class Kubelet {
     const limit = parseQuantityBytes(c.spec.resources?.limits?.memory);
     const oom = limit !== undefined && this.faults.oomMemoryBelowBytes !== undefined && limit < this.faults.oomMemoryBelowBytes;
     let oomTimer: NodeJS.Timeout | undefined;
+    let oomFired = false;
+    const own = new Set<ChildProcess>();
     const oomKill = (): void => {
-      for (const p of rt.processes) killGroup(p);
+      oomFired = true;
+      for (const p of own) killGroup(p);
     };
+    if (oom) oomTimer = setTimeout(oomKill, 400);
     let exitCode: number;
     const env = Object.fromEntries(((c.spec.env ?? []) as KObject[]).filter((e) => typeof e.value === 'string').map((e) => [e.name, e.value as string]));
     if (kaniko) {
-      if (oom) oomTimer = setTimeout(oomKill, 400);
       exitCode = await emulateKaniko([...(c.spec.command?.slice(1) ?? []), ...(c.spec.args ?? [])], {
         env,
         hostPath: (p) => this.hostPath(rt, c, p),
         log: (text) => c.log.write(text),
         run: async (cmd, args, extraEnv, quiet) => {
-          if (oom && !oomTimer) return 137;
+          if (oomFired) return 137;
           const child = this.spawnTracked(rt, cmd, args, { env: extraEnv });
+          own.add(child);
           if (!quiet) {
             child.stdout!.on('data', (d: Buffer) => c.log.write(d));
             child.stderr!.on('data', (d: Buffer) => c.log.write(d));
@@ -352,7 +356,6 @@ export class Kubelet {
           return exitOf(child);
         },
       });
-      if (oom) exitCode = 137;
     } else {
       const user = podSpec.securityContext?.runAsUser ?? c.spec.securityContext?.runAsUser;
       const child = this.spawnTracked(rt, 'buildah', [
@@ -362,13 +365,13 @@ export class Kubelet {
         ...(user !== undefined ? ['--user', String(user)] : []),
         c.workingContainer!, '--', ...command,
       ], { stdin: c.spec.stdin === true });
+      own.add(child);
       c.main = child;
       child.stdout!.on('data', (d: Buffer) => c.log.write(d));
       child.stderr!.on('data', (d: Buffer) => c.log.write(d));
-      if (oom) oomTimer = setTimeout(oomKill, 400);
       exitCode = await exitOf(child);
-      if (oom) exitCode = 137;
     }
+    if (oomFired) exitCode = 137;
     clearTimeout(oomTimer);
     if (rt.aborted) throw new Aborted();
     c.state = 'terminated';
@@ -376,7 +379,7 @@ export class Kubelet {
     if (!message && exitCode !== 0 && c.spec.terminationMessagePolicy === 'FallbackToLogsOnError') {
       message = c.log.text().split('\n').slice(-80).join('\n').slice(-2048);
     }
-    const reason = oom ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
+    const reason = oomFired ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
     this.setContainerStatus(rt, c, {
       terminated: { exitCode, reason, ...(message ? { message } : {}), startedAt, finishedAt: now(), containerID: `containerd://${rt.uid}` },
     }, { ready: false, started: false });

@@ -1,0 +1,45 @@
+// actions/validate: one annotation per problem, a summary table, outputs `valid` and `problems`.
+import * as core from '@actions/core';
+import { validateRepo } from '../../plan/index.js';
+import { problemsTable } from '../../templates/problems.js';
+import { annotationPrefix, listInput, templatesDir } from '../inputs.js';
+import { runAction } from '../runner.js';
+
+interface Inputs {
+  dir: string;
+  credentialNames?: string[];
+  conventionRegistry?: string;
+}
+
+function getInputs(): Inputs {
+  const names = listInput('credential-names');
+  return {
+    dir: templatesDir(),
+    credentialNames: names.length > 0 ? names : undefined,
+    conventionRegistry: core.getInput('convention-registry') || undefined,
+  };
+}
+
+void runAction(async () => {
+  const inputs = getInputs();
+  const { root, repo, problems } = validateRepo(inputs.dir, inputs);
+  const prefix = annotationPrefix(root);
+  for (const p of problems) {
+    core.error(p.message, {
+      title: p.title,
+      file: prefix + p.file,
+      startLine: p.line || undefined,
+      startColumn: p.column || undefined,
+      endLine: p.endLine === p.line ? p.endLine : undefined,
+      endColumn: p.endLine === p.line ? p.endColumn : undefined,
+    });
+  }
+  core.setOutput('valid', problems.length === 0);
+  core.setOutput('problems', JSON.stringify(problems.map(({ file, line, column, message }) => ({ file: prefix + file, line, column, message }))));
+  const counts = `${repo.images.length} images, ${repo.environments.length} environments, ${repo.secrets.length} secrets`;
+  await core.summary
+    .addHeading('Template validation', 2)
+    .addRaw(problems.length === 0 ? `All templates are valid (${counts}).\n` : `${problems.length} problem(s) in ${counts}:\n\n${problemsTable(problems.map((p) => ({ ...p, file: prefix + p.file })))}\n`)
+    .write();
+  if (problems.length > 0) core.setFailed(`${problems.length} template problem(s); see the annotations`);
+});

@@ -1,0 +1,167 @@
+// The buildah path for real: a base FROM busybox, a golden image on it, a child of that, built
+// in order through the scheduler with the buildah builder, pushed to a loopback registry and
+// smoke-tested. The child's layers must begin with its parent's exact layers.
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startRegistry, type TestRegistry } from '../harness/registry.js';
+import { buildah, pushBusyboxImage } from '../harness/buildah.js';
+import { BuildahBuilder } from '../../src/build/buildah.js';
+import { scheduleBuilds, type ImageOutcome } from '../../src/build/scheduler.js';
+import type { Plan, PlannedImage } from '../../src/plan/types.js';
+
+const run = promisify(execFile);
+const SHA = 'feedface00000000000000000000000000000001';
+
+async function manifestLayers(reference: string): Promise<string[]> {
+  const { stdout } = await run('skopeo', ['inspect', '--tls-verify=false', '--raw', `docker://${reference}`]);
+  return (JSON.parse(stdout) as { layers: { digest: string }[] }).layers.map((l) => l.digest);
+}
+
+async function localImages(): Promise<string[]> {
+  return (await buildah(['images', '--format', '{{.Name}}:{{.Tag}}'])).split('\n').filter(Boolean);
+}
+
+async function localContainerImages(): Promise<string[]> {
+  return (await buildah(['containers', '--format', '{{.ImageName}}'])).split('\n').filter(Boolean);
+}
+
+function image(name: string, parents: string[], from: PlannedImage['from'], extra: Partial<PlannedImage> = {}): PlannedImage {
+  return {
+    name,
+    file: `.coder/images/${name}.yaml`,
+    repository: `ghcr.io/acme/${name}`,
+    tags: [],
+    context: `images/${name}`,
+    dockerfile: `images/${name}/Dockerfile`,
+    parents,
+    from,
+    externalBases: [],
+    buildArgs: {},
+    smoke: [],
+    reasons: [],
+    selected: true,
+    contentHash: createHash('sha256').update(name).digest('hex'),
+    ...extra,
+  };
+}
+
+let registry: TestRegistry;
+let root: string;
+let busybox: string;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  root = mkdtempSync(join(tmpdir(), 'bi-buildah-itg-'));
+  busybox = `${registry.host}/library/busybox@${await pushBusyboxImage(`${registry.host}/library/busybox:1`)}`;
+}, 120000);
+
+afterAll(async () => {
+  await registry?.stop();
+  if (root) rmSync(root, { recursive: true, force: true });
+});
+
+function write(path: string, text: string): void {
+  mkdirSync(join(root, path, '..'), { recursive: true });
+  writeFileSync(join(root, path), text);
+}
+
+test('base, golden and child build in order, push, pass their smoke tests and share layers', async () => {
+  write('images/base/Dockerfile', 'ARG BASE\nFROM ${BASE}\nRUN echo base > /etc/base-release\n');
+  write('images/golden/Dockerfile', 'FROM ghcr.io/acme/base:latest\nCOPY motd /etc/motd\nRUN echo golden >> /etc/base-release\n');
+  write('images/golden/motd', 'welcome to golden\n');
+  write('images/child/Dockerfile', 'FROM ghcr.io/acme/golden:latest AS build\nARG GREETING\nRUN echo "$GREETING" > /greeting\nUSER coder\n');
+  const plan: Plan = {
+    root,
+    order: ['base', 'golden', 'child'],
+    levels: [['base'], ['golden'], ['child']],
+    environments: {},
+    images: {
+      base: image('base', [], [{ line: 2, ref: busybox, viaArg: 'BASE' }], {
+        buildArgs: { BASE: busybox },
+        externalBases: [busybox],
+        smoke: [{ name: 'release', run: 'grep -q base /etc/base-release' }],
+      }),
+      golden: image('golden', ['base'], [{ line: 1, ref: 'ghcr.io/acme/base:latest', parent: 'base' }], {
+        smoke: [
+          { name: 'motd', run: 'cat /etc/motd' },
+          { name: 'both-lines', run: 'test "$(cat /etc/base-release)" = "$(printf "base\\ngolden")"' },
+        ],
+      }),
+      child: image('child', ['golden'], [{ line: 1, ref: 'ghcr.io/acme/golden:latest', parent: 'golden' }], {
+        buildArgs: { GREETING: 'hello from child' },
+        smoke: [
+          { name: 'greeting', run: 'cat /greeting' },
+          { name: 'user', run: 'test "$(id -u)" = 1000' },
+        ],
+      }),
+    },
+  };
+  const builder = new BuildahBuilder();
+  const logs: string[] = [];
+  let outcomes: ImageOutcome[];
+  try {
+    outcomes = await scheduleBuilds({
+      plan,
+      builder,
+      maxParallel: 2,
+      origin: { commit: SHA, branch: 'feature/itg', created: '2026-11-20T00:00:00Z', sourceUrl: 'https://github.com/acme/templates' },
+      registry: `${registry.host}/ci`,
+      insecureRegistries: [registry.host],
+      loadDockerfile: async (img) => (await import('node:fs/promises')).readFile(join(root, img.dockerfile), 'utf8'),
+      contextDir: (img) => join(root, img.context),
+      verify: async (img, reference, signal) => {
+        const results = await builder.smoke({ name: img.name, image: reference, commands: img.smoke, insecureRegistries: [registry.host], signal, log: (l) => logs.push(`${img.name} smoke: ${l}`) });
+        return { passed: results.every((r) => r.passed), results };
+      },
+      log: (name, line) => logs.push(`${name}: ${line}`),
+    });
+  } finally {
+    await builder.cleanup();
+  }
+
+  expect(outcomes.map((o) => [o.name, o.status, o.reason])).toEqual([
+    ['base', 'built', undefined],
+    ['golden', 'built', undefined],
+    ['child', 'built', undefined],
+  ]);
+  const [base, golden, child] = outcomes;
+  for (const o of outcomes) {
+    expect(o.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(o.smoke!.every((r) => r.passed)).toBe(true);
+  }
+  expect(golden!.smoke!.find((r) => r.name === 'motd')!.output).toContain('welcome to golden');
+  expect(child!.smoke!.find((r) => r.name === 'greeting')!.output).toBe('hello from child');
+
+  // Every tag landed on the same digest in the mapped repository.
+  expect(child!.reference).toBe(`${registry.host}/ci/acme/child@${child!.digest}`);
+  for (const tag of ['test', SHA, 'feature-itg', `inputs-${child!.inputHash}`]) {
+    const { stdout } = await run('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/ci/acme/child:${tag}`]);
+    const inspected = JSON.parse(stdout) as { Digest: string; Labels: Record<string, string> };
+    expect(inspected.Digest).toBe(child!.digest);
+    expect(inspected.Labels).toMatchObject({
+      'org.opencontainers.image.revision': SHA,
+      'org.opencontainers.image.source': 'https://github.com/acme/templates',
+      'org.coder.build-image.inputs': child!.inputHash,
+    });
+  }
+
+  // B3: each child's layers begin with its parent's exact layers.
+  const busyboxLayers = await manifestLayers(busybox);
+  const baseLayers = await manifestLayers(base!.reference!);
+  const goldenLayers = await manifestLayers(golden!.reference!);
+  const childLayers = await manifestLayers(child!.reference!);
+  expect(baseLayers.slice(0, busyboxLayers.length)).toEqual(busyboxLayers);
+  expect(goldenLayers.slice(0, baseLayers.length)).toEqual(baseLayers);
+  expect(childLayers.slice(0, goldenLayers.length)).toEqual(goldenLayers);
+  expect(childLayers.length).toBeGreaterThan(goldenLayers.length);
+  expect(logs).toContain(`golden: FROM ghcr.io/acme/base:latest pinned to ${base!.reference}`);
+
+  // Nothing left behind in local storage (other test files may use buildah at the same time:
+  // only look at what comes from this test's registry).
+  expect((await localContainerImages()).filter((i) => i.includes(registry.host))).toEqual([]);
+  expect((await localImages()).filter((i) => i.includes(registry.host))).toEqual([]);
+}, 300000);
