@@ -58078,18 +58078,19 @@ function checkQuantity(kind, raw) {
 
 ;// CONCATENATED MODULE: ./src/templates/suggest.ts
 // "Did you mean" suggestions by edit distance.
+/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours. */
 function editDistance(a, b) {
-    const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+    const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
     for (let i = 1; i <= a.length; i++) {
-        let diagonal = prev[0];
-        prev[0] = i;
         for (let j = 1; j <= b.length; j++) {
-            const above = prev[j];
-            prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-            diagonal = above;
+            const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+            let best = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+                best = Math.min(best, d[i - 2][j - 2] + 1);
+            d[i][j] = best;
         }
     }
-    return prev[b.length];
+    return d[a.length][b.length];
 }
 /** The candidate closest to `word`, when it is close enough to be a likely typo. */
 function closest(word, candidates) {
@@ -58140,6 +58141,9 @@ function parseYamlFile(path, text) {
     const problems = [];
     for (const error of doc.errors) {
         const pos = lineCounter.linePos(error.pos[0]);
+        // One syntax error tends to cascade into several at the same place: report the first.
+        if (problems.some((p) => p.line === pos.line))
+            continue;
         problems.push({
             file: path,
             line: pos.line,
@@ -58231,6 +58235,9 @@ function suggestion(name, known) {
     if (guess)
         return ` (did you mean '${guess}'?)`;
     return known.length > 0 && known.length <= 8 ? ` (known: ${known.join(', ')})` : '';
+}
+function relativePath(root, path) {
+    return (0,external_node_path_namespaceObject.relative)(root, path).split(external_node_path_namespaceObject.sep).join('/');
 }
 /** Whether `path` (absolute) is inside `root`, following symlinks that exist. */
 function isInside(root, path) {
@@ -58388,7 +58395,7 @@ function checkImage(repo, t, options) {
             problems.push(imageProblem(t, ['spec', 'dockerfile'], `dockerfile '${t.spec.dockerfile}' is outside the repository`, 'Dockerfile outside repository'));
         }
         else if (!(0,external_node_fs_namespaceObject.existsSync)(dockerfile)) {
-            problems.push(imageProblem(t, t.source?.data && t.source.data.spec && 'dockerfile' in t.source.data.spec ? ['spec', 'dockerfile'] : ['spec', 'context'], `missing Dockerfile: ${t.spec.context.replace(/\/$/, '')}/${t.spec.dockerfile} does not exist`, 'Missing Dockerfile'));
+            problems.push(imageProblem(t, t.source?.data && t.source.data.spec && 'dockerfile' in t.source.data.spec ? ['spec', 'dockerfile'] : ['spec', 'context'], `missing Dockerfile: ${relativePath(repo.root, dockerfile)} does not exist`, 'Missing Dockerfile'));
         }
     }
     const seen = new Set();
@@ -58600,7 +58607,7 @@ function lowerFirst(s) {
 const TEMPLATE_DIR = '.coder';
 const KIND_DIRS = { image: 'images', environment: 'environments', secret: 'secrets' };
 /** Relative path with forward slashes, for messages and annotations. */
-function relativePath(root, path) {
+function load_relativePath(root, path) {
     return (0,external_node_path_namespaceObject.relative)(root, path).split(external_node_path_namespaceObject.sep).join('/');
 }
 /** The repo root for a DIR argument: DIR itself, or its parent when DIR is the `.coder` folder. */
@@ -58621,7 +58628,7 @@ function listYaml(dir) {
         .sort();
 }
 function readSource(root, path, problems) {
-    const rel = relativePath(root, path);
+    const rel = load_relativePath(root, path);
     let bytes;
     try {
         if ((0,external_node_fs_namespaceObject.statSync)(path).size > 1024 * 1024) {
@@ -58725,9 +58732,9 @@ function conventionImages(root, declared, options) {
         result.push({
             kind: 'image',
             name,
-            file: relativePath(root, (0,external_node_path_namespaceObject.join)(dir, 'Dockerfile')),
+            file: load_relativePath(root, (0,external_node_path_namespaceObject.join)(dir, 'Dockerfile')),
             spec: {
-                context: relativePath(root, dir),
+                context: load_relativePath(root, dir),
                 dockerfile: 'Dockerfile',
                 image: prefix ? `${prefix}/${name}` : name,
                 tags: [],
@@ -58805,7 +58812,7 @@ function buildGraph(repo, buildArgOverrides = {}) {
         const node = {
             template,
             buildArgs: buildArgsOf(template),
-            dockerfile: relativePath(repo.root, dockerfilePath),
+            dockerfile: load_relativePath(repo.root, dockerfilePath),
             dockerfileText: '',
             from: [],
             parents: [],
@@ -59414,6 +59421,10 @@ function toMermaid(plan) {
         lines.push(`  class ${unchanged.map(id).join(',')} keep;`);
     return lines.join('\n') + '\n';
 }
+/** A fenced block GitHub renders as a diagram in job summaries (an HTML <pre> would not). */
+function mermaidBlock(plan) {
+    return `\n\`\`\`mermaid\n${toMermaid(plan)}\`\`\`\n\n`;
+}
 
 ;// CONCATENATED MODULE: ./src/actions/inputs.ts
 // Reading action inputs the same way in every entry point.
@@ -59519,7 +59530,7 @@ void runAction(async () => {
     await summary
         .addHeading('Build plan', 2)
         .addRaw(plan.order.length === 0 ? 'Nothing to build.\n\n' : `${plan.order.length} image(s) in ${plan.levels.length} level(s), parents first.\n\n`)
-        .addCodeBlock(toMermaid(plan), 'mermaid')
+        .addRaw(mermaidBlock(plan))
         .addTable([[{ data: 'Image', header: true }, { data: 'Repository', header: true }, { data: 'Parents', header: true }, { data: 'Why', header: true }], ...rows])
         .write();
 });

@@ -2,7 +2,7 @@
 import * as core from '@actions/core';
 import { createPlan, InvalidTemplatesError } from '../../plan/index.js';
 import { planMatrix, planToJson } from '../../plan/format.js';
-import { toMermaid } from '../../graph/mermaid.js';
+import { mermaidBlock } from '../../graph/mermaid.js';
 import { problemsTable } from '../../templates/problems.js';
 import { annotationPrefix, keyValueInput, listInput, templatesDir } from '../inputs.js';
 import { runAction } from '../runner.js';
@@ -49,7 +49,7 @@ void runAction(async () => {
   await core.summary
     .addHeading('Build plan', 2)
     .addRaw(plan.order.length === 0 ? 'Nothing to build.\n\n' : `${plan.order.length} image(s) in ${plan.levels.length} level(s), parents first.\n\n`)
-    .addCodeBlock(toMermaid(plan), 'mermaid')
+    .addRaw(mermaidBlock(plan))
     .addTable([[{ data: 'Image', header: true }, { data: 'Repository', header: true }, { data: 'Parents', header: true }, { data: 'Why', header: true }], ...rows])
     .write();
 });
