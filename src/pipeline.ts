@@ -9,7 +9,7 @@ import type { Builder, SmokeResult } from './build/types.js';
 import { scheduleBuilds, type BuildAvoidance, type ImageOutcome, type ImageStatus } from './build/scheduler.js';
 import { inputsTag, type BuildOrigin } from './build/tags.js';
 import { smokeTest, describeSmoke, type SmokeCheck } from './smoke.js';
-import { toMermaid } from './graph/mermaid.js';
+import { mermaidBlock } from './graph/mermaid.js';
 import { RegistryClient } from './registry/client.js';
 import { credentialLookup, type CredentialSources } from './registry/credentials.js';
 import { parseReference } from './registry/reference.js';
@@ -31,8 +31,15 @@ export interface PipelineOptions {
   credentials?: CredentialSources;
   /** Build-arg overrides for every image declaring them (e.g. a base image mirror). */
   buildArgs?: Readonly<Record<string, string>>;
+  /** Repository prefix for convention-layout images (`images/<name>/Dockerfile`); default `registry`. */
+  conventionRegistry?: string;
   /** G4 lookups; default: the registry, through the registry client. `false` turns reuse off. */
   avoidance?: BuildAvoidance | false;
+  /**
+   * Ask the registry for outside bases' digests and for reusable images (default true).
+   * Dry runs turn this off: they touch nothing.
+   */
+  registryLookups?: boolean;
   /** Run the templates' smoke tests (default true). */
   smoke?: boolean;
   timeoutMs?: number;
@@ -123,6 +130,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     ...(since !== undefined ? { since } : {}),
     ...(names !== undefined ? { names } : {}),
     ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}),
+    ...((options.conventionRegistry ?? options.registry) ? { conventionRegistry: options.conventionRegistry ?? options.registry } : {}),
     ...(options.credentials?.named ? { credentialNames: options.credentials.named.map((c) => c.name) } : {}),
   });
   const requested = options.selection.kind === 'all' ? Object.keys(plan.images) : plan.order;
@@ -133,7 +141,8 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     insecure: insecureRegistries,
     ...(options.credentials ? { credentials: credentialLookup(options.credentials) } : {}),
   });
-  const avoidance = options.avoidance === false ? undefined : (options.avoidance ?? registryAvoidance(client));
+  const lookups = options.registryLookups ?? true;
+  const avoidance = options.avoidance === false || !lookups ? undefined : (options.avoidance ?? registryAvoidance(client));
   const smokeWanted = options.smoke ?? true;
 
   const outcomes = await scheduleBuilds({
@@ -146,7 +155,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     insecureRegistries,
     ...(avoidance ? { avoidance } : {}),
     baseDigest: async (reference, signal) => {
-      if (signal.aborted) return undefined;
+      if (signal.aborted || !lookups) return undefined;
       try {
         const ref = parseReference(reference);
         return (await client.headManifest({ registry: ref.registry, repository: ref.repository }, ref.tag ?? 'latest'))?.digest;
@@ -216,11 +225,7 @@ export function summaryMarkdown(result: PipelineResult): string {
     `## build-image: ${result.ok ? 'all images ready' : 'some images did not build'}`,
     '',
     counts ? `${counts}.` : 'Nothing to build: no image changed.',
-    '',
-    '```mermaid',
-    toMermaid(result.plan).trimEnd(),
-    '```',
-    '',
+    mermaidBlock(result.plan),
   ];
   if (reports.length > 0) {
     lines.push('| Image | Result | Digest | Duration | Smoke tests |', '| --- | --- | --- | --- | --- |');

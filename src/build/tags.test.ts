@@ -77,6 +77,11 @@ test('a long branch on a variant stays within 128 characters', () => {
   expect(tags[2]).toBe(`ubuntu-${'b'.repeat(121)}`);
 });
 
+test('outside git there is no commit tag and no revision label', () => {
+  expect(buildTags(plain, { branch: 'main' }, HASH)).toEqual(['test', 'main', `inputs-${'a'.repeat(64)}`]);
+  expect(imageLabels(plain, { created: '2026-11-20T22:00:00Z' }, HASH)).not.toHaveProperty('org.opencontainers.image.revision');
+});
+
 test('an abbreviated commit is refused', () => {
   expect(() => buildTags(plain, { commit: 'abc123', branch: 'main' }, HASH)).toThrow('not a full commit SHA');
 });

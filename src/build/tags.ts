@@ -24,8 +24,8 @@ const COMMIT = /^[0-9a-f]{40}$/;
 
 /** What a build knows about where it came from. */
 export interface BuildOrigin {
-  /** Full commit SHA of the template repo. */
-  commit: string;
+  /** Full commit SHA of the template repo; absent outside git (no commit tag, no revision label). */
+  commit?: string;
   /** Branch name (`main`, `refs/heads/feature/x`); absent on a detached HEAD. */
   branch?: string;
   /** Repository URL for org.opencontainers.image.source, e.g. https://github.com/acme/templates. */
@@ -120,11 +120,12 @@ export function inputsTag(inputHash: string): string {
 
 /** The tags a build pushes, in order: test, commit, branch, inputs. No duplicates. */
 export function buildTags(image: Taggable, origin: Pick<BuildOrigin, 'commit' | 'branch'>, inputHash: string): string[] {
-  if (!COMMIT.test(origin.commit)) throw new UserError(`'${origin.commit}' is not a full commit SHA (40 hex digits)`);
+  if (origin.commit !== undefined && !COMMIT.test(origin.commit)) throw new UserError(`'${origin.commit}' is not a full commit SHA (40 hex digits)`);
   for (const tag of image.tags) {
     if (!TAG.test(tag)) throw new UserError(`image '${image.name}': '${tag}' is not a valid tag`);
   }
-  const tags = [testTag(image), qualified(image, origin.commit)];
+  const tags = [testTag(image)];
+  if (origin.commit !== undefined) tags.push(qualified(image, origin.commit));
   const slug = origin.branch !== undefined ? branchSlug(origin.branch) : undefined;
   // A branch named like a promoted tag would move it untested: leave that one out.
   if (slug !== undefined) {
@@ -150,10 +151,10 @@ export function destinations(
 export function imageLabels(image: Pick<Taggable, 'name'>, origin: BuildOrigin, inputHash: string): Record<string, string> {
   const labels: Record<string, string> = {
     'org.opencontainers.image.title': image.name,
-    'org.opencontainers.image.revision': origin.commit,
     'org.opencontainers.image.created': origin.created,
     [INPUTS_LABEL]: inputHash,
   };
+  if (origin.commit) labels['org.opencontainers.image.revision'] = origin.commit;
   if (origin.sourceUrl) labels['org.opencontainers.image.source'] = origin.sourceUrl;
   return labels;
 }

@@ -1,6 +1,6 @@
 // Checks that span templates and files: names that must exist or be unique, paths that must
 // stay inside the repo, quantities, parameters. Every problem is collected, none stops the run.
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { parseReference } from '../registry/reference.js';
 import { describeError } from '../errors.js';
@@ -109,6 +109,10 @@ export function checkRepo(repo: TemplateRepo, options: CheckOptions = {}): Probl
         const path = resolve(repo.root, c.devcontainer);
         if (!isInside(repo.root, path)) problems.push(problemAtPath(src, ['spec', i, 'devcontainer'], `devcontainer '${c.devcontainer}' is outside the repository`, 'Path outside repository'));
         else if (!existsSync(path)) problems.push(problemAtPath(src, ['spec', i, 'devcontainer'], `devcontainer file '${c.devcontainer}' does not exist`, 'Missing file'));
+        else {
+          const why = devcontainerProblem(readFileSync(path, 'utf8'));
+          if (why) problems.push(problemAtPath(src, ['spec', i, 'devcontainer'], `${c.devcontainer}: ${why}`, 'Unsupported devcontainer'));
+        }
       }
       if (c.image !== undefined && c.github === undefined) {
         const isTemplate = imageNames.includes(c.image);
@@ -200,4 +204,32 @@ function checkImage(repo: TemplateRepo, t: ImageTemplate, options: CheckOptions)
     }
   });
   return problems;
+}
+
+/** devcontainer.json is JSON with comments and trailing commas. */
+function parseJsonc(text: string): unknown {
+  const withoutComments = text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '');
+  return JSON.parse(withoutComments.replace(/,(\s*[}\]])/g, '$1'));
+}
+
+/**
+ * What build-image can take from a Dev Container definition: `image`, or `build` with
+ * `dockerfile`, `context` and `args`. Features need the devcontainer CLI; say so plainly.
+ */
+export function devcontainerProblem(text: string): string | undefined {
+  let config: { image?: unknown; build?: { dockerfile?: unknown }; dockerFile?: unknown; features?: Record<string, unknown>; dockerComposeFile?: unknown };
+  try {
+    config = parseJsonc(text) as typeof config;
+  } catch (err) {
+    return `not valid JSON: ${(err as Error).message}`;
+  }
+  if (config === null || typeof config !== 'object') return 'expected a JSON object';
+  if (config.dockerComposeFile !== undefined) return 'dockerComposeFile is not supported; list the services as containers of the environment instead';
+  if (config.features && Object.keys(config.features).length > 0) {
+    return `features are not supported (${Object.keys(config.features).join(', ')}); install those tools in the Dockerfile instead`;
+  }
+  if (config.image === undefined && config.build?.dockerfile === undefined && config.dockerFile === undefined) {
+    return "needs 'image' or 'build.dockerfile'";
+  }
+  return undefined;
 }

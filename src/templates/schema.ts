@@ -34,7 +34,19 @@ function validators(): Record<TemplateKind, ValidateFunction> {
 export function validateSchema(kind: TemplateKind, file: SourceFile): Problem[] {
   const validate = validators()[kind];
   if (validate(file.data)) return [];
-  return reduceErrors(validate.errors ?? []).map((e) => toProblem(kind, file, e));
+  return dropTypoEchoes(reduceErrors(validate.errors ?? [])).map((e) => toProblem(kind, file, e));
+}
+
+/** A misspelt key shows up twice, as unknown and as missing: keep the "did you mean". */
+function dropTypoEchoes(errors: ErrorObject[]): ErrorObject[] {
+  const suggested = new Set<string>();
+  for (const e of errors) {
+    if (e.keyword !== 'additionalProperties') continue;
+    const allowed = Object.keys((e.parentSchema as { properties?: object }).properties ?? {});
+    const guess = closest((e.params as { additionalProperty: string }).additionalProperty, allowed);
+    if (guess) suggested.add(`${e.instancePath}\0${guess}`);
+  }
+  return errors.filter((e) => e.keyword !== 'required' || !suggested.has(`${e.instancePath}\0${(e.params as { missingProperty: string }).missingProperty}`));
 }
 
 function pathOf(error: ErrorObject): PathSegment[] {

@@ -32,6 +32,10 @@ test.each([
   ['empty', ['.coder/images/base.yaml:1:1: empty template file']],
   ['oversized', ['.coder/images/base.yaml: file is 1100059 bytes; templates are limited to 1 MiB']],
   ['unresolved-arg', ["images/base/Dockerfile:2:6: FROM ${BASE}: 'BASE' has no value"]],
+  ['devcontainer', [
+    '.coder/environments/dev.yaml:5:19: .devcontainer/devcontainer.json: features are not supported (ghcr.io/devcontainers/features/node:1); install those tools in the Dockerfile instead',
+    ".coder/environments/typo.yaml:8:18: unknown key 'fromSecrett' in spec[0].env[0].value; did you mean 'fromSecret'?",
+  ]],
   ['ambiguous-variant', ["images/c/Dockerfile:1:6: ghcr.io/acme/base:debian is published by several templates (a [ubuntu], b [centos])"]],
 ])('%s: exit 1 with every problem located', async (fixture, expected) => {
   const { code, stdout, stderr } = await runCli(['validate', bad(fixture)]);
