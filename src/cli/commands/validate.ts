@@ -1,4 +1,4 @@
-import { oneOf, parseCommandArgs, type Command } from '../command.js';
+import { oneOf, parseBuildArgs, parseCommandArgs, type Command } from '../command.js';
 import { validateRepo } from '../../plan/index.js';
 import { formatProblem, githubAnnotation } from '../../templates/problems.js';
 import { UsageError } from '../../errors.js';
@@ -16,6 +16,8 @@ Options:
   --credentials NAMES         Comma-separated credential names that exist; templates naming
                               others are reported. Not checked when omitted.
   --convention-registry R     Repository prefix for images/<name>/Dockerfile images.
+  --build-arg NAME=VALUE      Value for a parameter or ARG, as the build will get it
+                              (repeatable).
   -h, --help                  Show this help.
 `;
 
@@ -28,6 +30,7 @@ export const validateCommand: Command = {
       format: { type: 'string' },
       credentials: { type: 'string' },
       'convention-registry': { type: 'string' },
+      'build-arg': { type: 'string', multiple: true },
     });
     if (values.help) {
       io.out(help);
@@ -39,6 +42,7 @@ export const validateCommand: Command = {
     const { repo, problems } = validateRepo(dir, {
       credentialNames: values.credentials?.split(',').map((s) => s.trim()).filter(Boolean),
       conventionRegistry: values['convention-registry'],
+      buildArgs: parseBuildArgs('validate', values['build-arg']),
     });
     if (format === 'json') {
       io.out(JSON.stringify({ valid: problems.length === 0, problems: problems.map(({ file, line, column, message }) => ({ file, line, column, message })) }, null, 2) + '\n');
