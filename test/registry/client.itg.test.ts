@@ -1,6 +1,7 @@
 // The registry client against the real distribution registry: anonymous, TLS, htpasswd and
 // token auth, uploads, mounts, pagination, and faults (5xx, drops, restarts, corruption).
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +12,9 @@ import { writeHtpasswd } from '../harness/htpasswd.js';
 import { startTokenServer, type TokenServer } from '../harness/token-server.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { pushTestImage } from './images.js';
+import { promote } from '../../src/promote.js';
 
+const execFileAsync = promisify(execFile);
 const FAST = { attempts: 5, baseDelayMs: 20, maxDelayMs: 200 };
 const files = [[{ name: 'etc/hello', content: 'hello\n' }], [{ name: 'bin/tool', content: '#!/bin/sh\necho hi\n', mode: 0o755 }]];
 
@@ -47,6 +50,17 @@ describe('anonymous registry', () => {
     expect((await client.getBlobBytes(repo, sha256(image.config))).equals(image.config)).toBe(true);
     expect((await readAll(await client.getBlob(repo, sha256(image.layers[0]!)))).equals(image.layers[0]!)).toBe(true);
     await client.ping(registry.host);
+  });
+
+  test('reads what skopeo pushed (converted to an OCI manifest), verifying every blob', async () => {
+    const repo = { registry: registry.host, repository: 'anon/from-skopeo' };
+    await pushTestImage(client, { registry: registry.host, repository: 'anon/src' }, 'v1', files);
+    await execFileAsync('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', '--format', 'oci',
+      `docker://${registry.host}/anon/src:v1`, `docker://${registry.host}/anon/from-skopeo:v1`]);
+    const m = await client.requireManifest(repo, 'v1');
+    expect(m.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    const body = JSON.parse(m.bytes.toString()) as { config: { digest: string }; layers: { digest: string }[] };
+    for (const d of [body.config, ...body.layers]) expect(sha256(await readAll(await client.getBlob(repo, d.digest)))).toBe(d.digest);
   });
 
   test('lists tags across pages (Link header)', async () => {
@@ -162,8 +176,20 @@ describe('token auth', () => {
     await new Promise((r) => setTimeout(r, 3000));
     expect((await client.requireManifest(repo, 'v1')).digest).toBe(image.digest);
     expect(tokens.requests.length).toBe(afterReads + 1);
-    const out = execFileSync('skopeo', ['inspect', '--tls-verify=false', '--creds', 'bob:pw', `docker://${registry.host}/tok/image:v1`]).toString();
-    expect(JSON.parse(out).Digest).toBe(image.digest);
+    // async: the token server runs in this process, so a blocking exec would deadlock
+    const { stdout } = await execFileAsync('skopeo', ['inspect', '--tls-verify=false', '--creds', 'bob:pw', `docker://${registry.host}/tok/image:v1`]);
+    expect(JSON.parse(stdout).Digest).toBe(image.digest);
+  });
+
+  test('promotes across repositories with a mount (a token for both scopes)', async () => {
+    const client = new RegistryClient({ insecure: insecure(), backoff: FAST, credentials: () => ({ registry: registry.host, username: 'bob', password: 'pw' }) });
+    const src = { registry: registry.host, repository: 'tok/src' };
+    const image = await pushTestImage(client, src, 'test', files);
+    const before = tokens.requests.length;
+    const report = await promote(client, [{ source: src, fromTag: 'test', digest: image.digest, targets: [{ registry: registry.host, repository: 'tok/dst', tag: 'latest' }] }]);
+    expect(report.promoted[0]!.targets[0]).toMatchObject({ method: 'mount', digest: image.digest });
+    expect(tokens.requests.slice(before).some((r) => r.scopes.includes('repository:tok/src:pull') && r.scopes.includes('repository:tok/dst:pull,push'))).toBe(true);
+    expect((await client.headManifest({ registry: registry.host, repository: 'tok/dst' }, 'latest'))?.digest).toBe(image.digest);
   });
 
   test('a wrong password is a clear error', async () => {

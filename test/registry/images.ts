@@ -17,7 +17,9 @@ export interface LayerFile {
 export async function tarLayer(files: LayerFile[]): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];
-  p.on('data', (c: Buffer) => chunks.push(c));
+  p.on('data', (c: unknown) => {
+    chunks.push(c as Buffer);
+  });
   const done = new Promise<void>((resolve) => p.on('end', () => resolve()));
   for (const f of files) {
     const type = f.type ?? 'file';

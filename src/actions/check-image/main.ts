@@ -1,0 +1,42 @@
+// actions/check-image: the image minimums (P2), read from the image in the registry.
+import * as core from '@actions/core';
+import { runAction } from '../runner.js';
+import { listInput } from '../inputs.js';
+import { MINIMUMS_PROFILES, checkImageMinimums, formatMinimumsReport, type MinimumsProfile, type MinimumsReport } from '../../minimums.js';
+import { parseNamedCredentials, secretValues } from '../../registry/credentials.js';
+import { parseReference } from '../../registry/reference.js';
+import { createRegistryClient } from '../../registry/setup.js';
+import { UserError } from '../../errors.js';
+
+function getInputs() {
+  const credentials = parseNamedCredentials(core.getInput('credentials'));
+  for (const secret of secretValues(credentials)) core.setSecret(secret);
+  const minimums = core.getInput('minimums') || 'coder';
+  if (!(MINIMUMS_PROFILES as readonly string[]).includes(minimums)) throw new UserError(`input 'minimums' must be one of ${MINIMUMS_PROFILES.join(', ')}, not '${minimums}'`);
+  const images = listInput('images');
+  if (images.length === 0) throw new UserError("input 'images' is empty: name at least one image reference");
+  return { images: images.map((text) => parseReference(text)), minimums: minimums as MinimumsProfile, credentials, insecureRegistries: listInput('insecure-registries') };
+}
+
+function summary(reports: MinimumsReport[]): string {
+  const rows = reports.flatMap((r) => r.rules.map((rule) => `| \`${r.image}\` | ${rule.title} | ${rule.passed ? '✅' : '❌'} | ${rule.detail.replace(/\|/g, '\\|')} |`));
+  return ['## Image minimums', '', '| Image | Rule | | Detail |', '|---|---|---|---|', ...rows, ''].join('\n');
+}
+
+void runAction(async () => {
+  const inputs = getInputs();
+  const client = createRegistryClient({ named: inputs.credentials, insecure: inputs.insecureRegistries });
+  const reports: MinimumsReport[] = [];
+  for (const ref of inputs.images) {
+    const report = await checkImageMinimums(client, { registry: ref.registry, repository: ref.repository }, ref.digest ?? ref.tag ?? 'latest', { profile: inputs.minimums });
+    core.info(formatMinimumsReport(report));
+    reports.push(report);
+  }
+  core.setOutput('report', JSON.stringify(reports));
+  core.setOutput('passed', String(reports.every((r) => r.passed)));
+  await core.summary.addRaw(summary(reports)).write();
+  const failed = reports.filter((r) => !r.passed);
+  if (failed.length) {
+    throw new UserError(failed.map((r) => `${r.image}: not met: ${r.rules.filter((x) => !x.passed).map((x) => `${x.title} (${x.detail})`).join('; ')}`).join('\n'));
+  }
+});

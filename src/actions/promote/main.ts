@@ -1,0 +1,69 @@
+// actions/promote: move target tags to the tested digests, all or nothing (P3).
+import * as core from '@actions/core';
+import { runAction } from '../runner.js';
+import { listInput } from '../inputs.js';
+import { parseTargets, promote, type PromotionReport, type PromotionRequest } from '../../promote.js';
+import { parseNamedCredentials, secretValues, type NamedCredential } from '../../registry/credentials.js';
+import { parseDigest, parseReference } from '../../registry/reference.js';
+import { createRegistryClient } from '../../registry/setup.js';
+import { UserError } from '../../errors.js';
+
+interface Inputs {
+  images: string[];
+  from?: string;
+  digest?: string;
+  to: string[];
+  credentials: NamedCredential[];
+  insecureRegistries: string[];
+}
+
+function getInputs(): Inputs {
+  const credentials = parseNamedCredentials(core.getInput('credentials'));
+  for (const secret of secretValues(credentials)) core.setSecret(secret);
+  const digest = core.getInput('digest');
+  return {
+    images: listInput('images'),
+    from: core.getInput('from') || undefined,
+    digest: digest ? parseDigest(digest, "input 'digest'") : undefined,
+    to: listInput('to'),
+    credentials,
+    insecureRegistries: listInput('insecure-registries'),
+  };
+}
+
+function requestsFrom(inputs: Pick<Inputs, 'images' | 'from' | 'digest' | 'to'>): PromotionRequest[] {
+  if (inputs.images.length === 0) throw new UserError("input 'images' is empty: name the repositories to promote (REPO[:TAG][@DIGEST], one per line)");
+  return inputs.images.map((text) => {
+    const ref = parseReference(text);
+    const fromTag = ref.tag ?? inputs.from;
+    const digest = ref.digest ?? inputs.digest;
+    if (!fromTag && !digest) throw new UserError(`input 'images': ${text} has no tag or digest, and neither 'from' nor 'digest' is set`);
+    return { source: { registry: ref.registry, repository: ref.repository }, fromTag, digest, targets: parseTargets(inputs.to, ref) };
+  });
+}
+
+function summaryMarkdown(report: PromotionReport): string {
+  const rows = report.promoted.flatMap((p) =>
+    p.targets.map((t) => `| \`${t.reference}\` | ${t.previousDigest ? `\`${t.previousDigest}\`` : '(new)'} | \`${t.digest}\` | ${t.changed ? t.method === 'none' ? 'moved' : `moved (${t.method})` : 'unchanged'} |`),
+  );
+  const lines = ['## Promotion', '', '| Tag | Previous digest | New digest | |', '|---|---|---|---|', ...rows, ''];
+  if (report.rollback.length) lines.push('To roll back:', '', '```sh', ...report.rollback, '```', '');
+  return lines.join('\n');
+}
+
+void runAction(async () => {
+  const inputs = getInputs();
+  const requests = requestsFrom(inputs);
+  const client = createRegistryClient({ named: inputs.credentials, insecure: inputs.insecureRegistries });
+  const report = await promote(client, requests, {
+    rollbackFlags: inputs.insecureRegistries.length ? ['--insecure'] : [],
+    log: (line) => core.info(line),
+  });
+  const previous: Record<string, string | null> = {};
+  for (const p of report.promoted) for (const t of p.targets) previous[t.reference] = t.previousDigest;
+  core.setOutput('result', JSON.stringify(report));
+  core.setOutput('previous-digests', JSON.stringify(previous));
+  core.setOutput('rollback', report.rollback.join('\n'));
+  await core.summary.addRaw(summaryMarkdown(report)).write();
+  if (report.rollback.length) core.info(`To roll back:\n${report.rollback.join('\n')}`);
+});

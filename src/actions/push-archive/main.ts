@@ -1,0 +1,36 @@
+// actions/push-archive: push a docker-archive or OCI layout built elsewhere (P4).
+import * as core from '@actions/core';
+import { resolve } from 'node:path';
+import { runAction } from '../runner.js';
+import { listInput, workspace } from '../inputs.js';
+import { pushArchive } from '../../archive.js';
+import { parseNamedCredentials, secretValues } from '../../registry/credentials.js';
+import { parseReference } from '../../registry/reference.js';
+import { createRegistryClient } from '../../registry/setup.js';
+import { UserError } from '../../errors.js';
+
+function getInputs() {
+  const credentials = parseNamedCredentials(core.getInput('credentials'));
+  for (const secret of secretValues(credentials)) core.setSecret(secret);
+  const image = parseReference(core.getInput('image', { required: true }));
+  if (image.digest) throw new UserError("input 'image' must name a tag, not a digest");
+  return {
+    archive: resolve(workspace(), core.getInput('archive', { required: true })),
+    image,
+    credentials,
+    insecureRegistries: listInput('insecure-registries'),
+  };
+}
+
+void runAction(async () => {
+  const inputs = getInputs();
+  const client = createRegistryClient({ named: inputs.credentials, insecure: inputs.insecureRegistries });
+  const tag = inputs.image.tag ?? 'latest';
+  const result = await pushArchive(client, inputs.archive, { registry: inputs.image.registry, repository: inputs.image.repository, tag }, { log: (l) => core.info(l) });
+  const reference = `${inputs.image.registry}/${inputs.image.repository}:${tag}@${result.digest}`;
+  core.setOutput('digest', result.digest);
+  core.setOutput('reference', reference);
+  await core.summary
+    .addRaw(`## Archive pushed\n\n\`${reference}\` (${result.format}): ${result.blobs.uploaded} blobs uploaded, ${result.blobs.exists} already there.\n`)
+    .write();
+});
