@@ -7,7 +7,8 @@ import { createPlan } from './plan/index.js';
 import type { Plan, PlannedImage } from './plan/types.js';
 import type { Builder, SmokeResult } from './build/types.js';
 import { scheduleBuilds, type BuildAvoidance, type ImageOutcome, type ImageStatus } from './build/scheduler.js';
-import { inputsTag, type BuildOrigin } from './build/tags.js';
+import type { BuildOrigin } from './build/tags.js';
+import { findBuiltFromInputs } from './avoidance.js';
 import { smokeTest, describeSmoke, type SmokeCheck } from './smoke.js';
 import { mermaidBlock } from './graph/mermaid.js';
 import { RegistryClient } from './registry/client.js';
@@ -100,17 +101,17 @@ function reportOf(outcome: ImageOutcome, plan: Plan): ImageReport {
   return report;
 }
 
-/** G4 through the registry: the `inputs-<hash>` tag says an image with these inputs exists. */
+/**
+ * G4 through the registry (src/avoidance.ts): an image whose `inputs-<hash>` tag exists and
+ * whose label carries the same hash is reused; this run's tags are then pointed at it.
+ */
 export function registryAvoidance(client: RegistryClient): BuildAvoidance {
   const split = (repository: string) => {
     const ref = parseReference(repository);
     return { registry: ref.registry, repository: ref.repository };
   };
   return {
-    // TODO(registry): switch to findReusable from src/avoidance.ts once it lands.
-    async find({ repository, inputHash }) {
-      return (await client.headManifest(split(repository), inputsTag(inputHash)))?.digest;
-    },
+    find: ({ repository, inputHash }) => findBuiltFromInputs(client, split(repository), inputHash),
     async tag(repository, digest, tags) {
       const repo = split(repository);
       const manifest = await client.requireManifest(repo, digest);
@@ -144,6 +145,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const lookups = options.registryLookups ?? true;
   const avoidance = options.avoidance === false || !lookups ? undefined : (options.avoidance ?? registryAvoidance(client));
   const smokeWanted = options.smoke ?? true;
+  const baseDigests = new Map<string, Promise<string | undefined>>();
 
   const outcomes = await scheduleBuilds({
     plan,
@@ -154,15 +156,23 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     ...(options.registry ? { registry: options.registry } : {}),
     insecureRegistries,
     ...(avoidance ? { avoidance } : {}),
-    baseDigest: async (reference, signal) => {
-      if (signal.aborted || !lookups) return undefined;
-      try {
-        const ref = parseReference(reference);
-        return (await client.headManifest({ registry: ref.registry, repository: ref.repository }, ref.tag ?? 'latest'))?.digest;
-      } catch (err) {
-        options.log('', `warning: cannot read the digest of ${reference} (${describeError(err)}); hashing the reference instead`);
-        return undefined;
+    baseDigest: (reference, signal) => {
+      if (signal.aborted || !lookups) return Promise.resolve(undefined);
+      // One lookup per outside base per run, however many images build on it.
+      let digest = baseDigests.get(reference);
+      if (!digest) {
+        digest = (async () => {
+          try {
+            const ref = parseReference(reference);
+            return (await client.headManifest({ registry: ref.registry, repository: ref.repository }, ref.tag ?? 'latest'))?.digest;
+          } catch (err) {
+            options.log('', `warning: cannot read the digest of ${reference} (${describeError(err)}); hashing the reference instead`);
+            return undefined;
+          }
+        })();
+        baseDigests.set(reference, digest);
       }
+      return digest;
     },
     loadDockerfile: (image: PlannedImage) => readFile(join(plan.root, image.dockerfile), 'utf8'),
     contextDir: (image: PlannedImage) => resolve(plan.root, image.context),

@@ -6,7 +6,7 @@ import type { PlannedImage } from './plan/types.js';
 import { destinationRepository, testTag } from './build/tags.js';
 import { parseReference } from './registry/reference.js';
 import type { RegistryClient } from './registry/client.js';
-import { UserError } from './errors.js';
+import { UserError, describeError } from './errors.js';
 
 export interface SmokeCheck {
   passed: boolean;
@@ -54,4 +54,70 @@ export function describeSmoke(check: SmokeCheck | undefined): string {
   const failed = check.results.filter((r) => !r.passed);
   if (failed.length === 0) return `passed (${check.results.length})`;
   return `failed: ${failed.map((r) => `${r.name} (exit code ${r.exitCode})`).join(', ')}`;
+}
+
+export interface SmokeReport {
+  name: string;
+  /** `repo@digest` that was tested. */
+  reference?: string;
+  status: 'passed' | 'failed' | 'none' | 'error';
+  results: SmokeResult[];
+  /** Why the tests could not run (image missing, builder error). */
+  error?: string;
+}
+
+export interface SmokeImagesOptions {
+  images: readonly Pick<PlannedImage, 'name' | 'repository' | 'tags' | 'smoke' | 'credentials'>[];
+  builder: Builder;
+  client: RegistryClient;
+  registry?: string;
+  /** References to test by image name (the build's `images` output); others use the test tag. */
+  references?: Readonly<Record<string, string>>;
+  insecureRegistries: readonly string[];
+  signal?: AbortSignal;
+  log(name: string, line: string): void;
+  onStart?(name: string): void;
+  onDone?(report: SmokeReport): void;
+}
+
+/** The smoke-test action's work: each image's commands against its test image, one image at a time. */
+export async function smokeTestImages(options: SmokeImagesOptions): Promise<SmokeReport[]> {
+  const reports: SmokeReport[] = [];
+  for (const image of options.images) {
+    if (options.signal?.aborted) break;
+    options.onStart?.(image.name);
+    let report: SmokeReport;
+    try {
+      const reference = options.references?.[image.name] ?? (await resolveTestImage(options.client, image, options.registry));
+      const check = await smokeTest(options.builder, image, reference, {
+        insecureRegistries: options.insecureRegistries,
+        ...(options.signal ? { signal: options.signal } : {}),
+        log: (line) => options.log(image.name, line),
+      });
+      report = { name: image.name, reference, status: check.results.length === 0 ? 'none' : check.passed ? 'passed' : 'failed', results: check.results };
+    } catch (err) {
+      report = { name: image.name, status: 'error', results: [], error: describeError(err) };
+    }
+    reports.push(report);
+    options.onDone?.(report);
+  }
+  return reports;
+}
+
+/** Job summary for the smoke-test action. */
+export function smokeSummaryMarkdown(reports: readonly SmokeReport[]): string {
+  const lines = ['## Smoke tests', ''];
+  if (reports.length === 0) return [...lines, 'No images to test.', ''].join('\n');
+  lines.push('| Image | Result | Image tested | Details |', '| --- | --- | --- | --- |');
+  for (const r of reports) {
+    const details = r.error ?? describeSmoke({ passed: r.status === 'passed', results: r.results });
+    lines.push(`| ${r.name} | ${r.status} | ${r.reference ? `\`${r.reference}\`` : ''} | ${details.replace(/\|/g, '\\|').replace(/\n/g, ' ')} |`);
+  }
+  for (const r of reports) {
+    for (const s of r.results.filter((x) => !x.passed)) {
+      lines.push('', `<details><summary>${r.name}: ${s.name} (exit code ${s.exitCode})</summary>`, '', '```', s.output.split('\n').slice(-30).join('\n'), '```', '</details>');
+    }
+  }
+  lines.push('');
+  return lines.join('\n');
 }

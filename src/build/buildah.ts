@@ -2,22 +2,26 @@
 // and pushes each destination, reading the digest back with --digestfile. Smoke tests run the
 // template's commands in a working container made from the pushed image. The argv is built by
 // pure functions (also printed by `build --dry-run`); src/buildah runs it.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Buildah, ExecAbortedError } from '../buildah/index.js';
+import { Buildah, ExecAbortedError, type BuildahSettings } from '../buildah/index.js';
 import type { Builder, BuildRequest, BuildResult, SmokeRequest, SmokeResult } from './types.js';
 import { parseReference } from '../registry/reference.js';
 import { requireCredentials, toDockerConfigJson, type CredentialSources, type RegistryLogin } from '../registry/credentials.js';
 import { UserError, describeError } from '../errors.js';
 
 export interface BuildahBuilderOptions {
-  buildah?: Buildah;
+  /** Buildah settings (binary, storage driver, isolation); the storage directory is the builder's own. */
+  buildah?: Omit<BuildahSettings, 'storageDir'>;
   /** Named credentials (the action's `credentials` input) and docker config logins. */
   credentials?: CredentialSources;
   /** Where temporary Dockerfiles and auth files go; default the OS temp dir. */
   tmpDir?: string;
+  /** Names the private storage directory, so a post step can find what a killed run left (cleanupRun). */
+  runId?: string;
 }
 
 /** Files a build uses; real paths when building, placeholders in a dry run. */
@@ -36,9 +40,35 @@ function mentionsInsecure(text: string, insecure: readonly string[]): boolean {
   return insecure.some((host) => text.includes(`${host}/`));
 }
 
+function slug(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-');
+}
+
 /** The local name a build is committed under before it is pushed. */
 export function localImageName(name: string, nonce: string): string {
-  return `localhost/build-image/${name.toLowerCase().replace(/[^a-z0-9._-]+/g, '-')}:${nonce}`;
+  return `localhost/build-image/${slug(name)}:${nonce}`;
+}
+
+/** Working container name for a smoke test. */
+export function smokeContainerName(name: string, nonce: string): string {
+  return `bi-smoke-${slug(name)}-${nonce}`;
+}
+
+/** The private buildah storage of a run: `<tmp>/build-image-<run id>`. */
+export function storageDirFor(runId: string, tmp = tmpdir()): string {
+  return join(tmp, `build-image-${slug(runId)}`);
+}
+
+/**
+ * Removes the private storage a run used: its containers and images, then the directory.
+ * The builder does this itself; a post step calls it for a run that was killed first.
+ */
+export async function cleanupRun(runId: string, settings: Omit<BuildahSettings, 'storageDir'> = {}, tmp?: string): Promise<boolean> {
+  const dir = storageDirFor(runId, tmp);
+  if (!existsSync(dir)) return false;
+  await new Buildah({ ...settings, storageDir: dir }).removeEverything();
+  await rm(dir, { recursive: true, force: true });
+  return true;
 }
 
 /**
@@ -106,18 +136,20 @@ function withTimeout(signal: AbortSignal | undefined, timeoutMs: number | undefi
 
 export class BuildahBuilder implements Builder {
   readonly kind = 'buildah' as const;
+  /** Buildah on this builder's private storage: cleanup() removes the whole directory. */
   private readonly buildah: Buildah;
-  /** Images and containers this builder made; removed by cleanup(). */
-  private readonly images = new Set<string>();
-  private readonly containers = new Set<string>();
+  readonly storageDir: string;
 
   constructor(private readonly options: BuildahBuilderOptions = {}) {
-    this.buildah = options.buildah ?? new Buildah();
+    const runId = options.runId ?? `local-${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.storageDir = storageDirFor(runId, options.tmpDir);
+    this.buildah = new Buildah({ ...options.buildah, storageDir: this.storageDir });
   }
 
   /** A private temp dir with the Dockerfile and, when there are logins, an auth file (0600). */
   private async workDir(dockerfile: string | undefined, credentials: string | undefined): Promise<{ dir: string; files: BuildahFiles }> {
-    const dir = await mkdtemp(join(this.options.tmpDir ?? tmpdir(), 'bi-buildah-'));
+    await mkdir(this.storageDir, { recursive: true, mode: 0o700 });
+    const dir = await mkdtemp(join(this.storageDir, 'work-'));
     const files: BuildahFiles = { dockerfile: join(dir, 'Dockerfile'), digestFile: (i) => join(dir, `digest-${i}`) };
     try {
       if (dockerfile !== undefined) await writeFile(files.dockerfile, dockerfile);
@@ -139,15 +171,8 @@ export class BuildahBuilder implements Builder {
     const signal = withTimeout(request.signal, request.timeoutMs);
     const { dir, files } = await this.workDir(request.dockerfile, request.credentials);
     const localName = localImageName(request.name, randomBytes(6).toString('hex'));
-    const exec = {
-      signal,
-      onLine: (line: string) => {
-        this.notePull(line);
-        request.log(line);
-      },
-    };
+    const exec = { signal, onLine: (line: string) => request.log(line) };
     try {
-      this.images.add(localName);
       await this.buildah.run(`building ${request.name}`, budArgs(request, files, localName, this.buildah.isolation), exec);
       let digest: string | undefined;
       for (const [index, args] of pushArgs(request, files, localName).entries()) {
@@ -165,23 +190,18 @@ export class BuildahBuilder implements Builder {
       throw this.explain(err, request.name, request.timeoutMs, request.signal);
     } finally {
       await rm(dir, { recursive: true, force: true });
-      // The pushed image lives in the registry; children pull their parent by digest.
+      // Pushed: children pull it by digest (into this storage, once), so the local name can go now.
       await this.buildah.remove('rmi', [localName]);
-      this.images.delete(localName);
     }
   }
 
   async smoke(request: SmokeRequest): Promise<SmokeResult[]> {
     if (request.commands.length === 0) return [];
     const { dir, files } = await this.workDir(undefined, request.credentials);
-    const container = `bi-smoke-${request.name.toLowerCase().replace(/[^a-z0-9_.-]+/g, '-')}-${randomBytes(4).toString('hex')}`;
+    const container = smokeContainerName(request.name, randomBytes(4).toString('hex'));
     const results: SmokeResult[] = [];
     try {
-      this.containers.add(container);
-      await this.buildah.run(`starting a container from ${request.image}`, fromArgs(request, container, files.authFile), {
-        signal: request.signal,
-        onLine: (line) => this.notePull(line),
-      });
+      await this.buildah.run(`starting a container from ${request.image}`, fromArgs(request, container, files.authFile), { signal: request.signal });
       for (const command of request.commands) {
         const started = Date.now();
         const output: string[] = [];
@@ -209,28 +229,17 @@ export class BuildahBuilder implements Builder {
     } finally {
       await rm(dir, { recursive: true, force: true });
       await this.buildah.remove('rm', [container]);
-      this.containers.delete(container);
     }
   }
 
   /**
-   * Remembers images buildah pulled ("Trying to pull REF...") so cleanup() removes them and
-   * leaves images that were there before alone. Parents stay until then: children reuse them.
+   * Removes the private storage: every container (a build killed mid-step leaves its working
+   * container), every image pulled or built, then the directory.
    */
-  private notePull(line: string): void {
-    const pulled = /^Trying to pull (\S+?)\.\.\.$/.exec(line.trim());
-    if (pulled) this.images.add(pulled[1]!);
-  }
-
   async cleanup(): Promise<void> {
-    for (const container of [...this.containers]) {
-      await this.buildah.remove('rm', [container]);
-      this.containers.delete(container);
-    }
-    for (const image of [...this.images]) {
-      await this.buildah.remove('rmi', [image]);
-      this.images.delete(image);
-    }
+    if (!existsSync(this.storageDir)) return;
+    await this.buildah.removeEverything();
+    await rm(this.storageDir, { recursive: true, force: true });
   }
 
   /** Cancellation and timeouts in words; other errors pass through. */

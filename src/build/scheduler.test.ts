@@ -297,3 +297,16 @@ test('by default the input hash is combineInputHash over parents by name', async
   const outcomes = await scheduleBuilds({ ...options(plan, new FakeBuilder()), inputHash: undefined });
   expect(outcomes[1]!.inputHash).toBe(combineInputHash('content-child', { base: digestOf('base') }));
 });
+
+test('a reuse lookup that fails fails the image, naming the cause', async () => {
+  const avoidance: BuildAvoidance = {
+    find: async () => {
+      throw new Error('registry unreachable');
+    },
+    tag: async () => undefined,
+  };
+  const builder = new FakeBuilder();
+  const outcomes = await scheduleBuilds(options(planOf(image('a'), image('b', ['a'])), builder, { avoidance }));
+  expect(outcomes.map((o) => [o.name, o.status, o.reason])).toEqual([['a', 'failed', 'registry unreachable'], ['b', 'skipped', "'a' failed"]]);
+  expect(builder.requests.size).toBe(0);
+});

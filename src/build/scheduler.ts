@@ -100,7 +100,7 @@ export async function runGraph<T>(tasks: readonly GraphTask[], options: GraphRun
   const onOuterAbort = (): void => abort.abort(options.signal?.reason);
   if (options.signal?.aborted) onOuterAbort();
   else options.signal?.addEventListener('abort', onOuterAbort, { once: true });
-  let running = 0;
+  const running = new Set<string>();
 
   const settle = (name: string, state: TaskState<T>): void => {
     results.set(name, state);
@@ -136,17 +136,15 @@ export async function runGraph<T>(tasks: readonly GraphTask[], options: GraphRun
     const pump = (): void => {
       if (abort.signal.aborted) {
         for (const task of tasks) {
-          if (!results.has(task.name) && !runningNames.has(task.name)) settle(task.name, { state: 'cancelled', reason: 'the run was cancelled before it started' });
+          if (!results.has(task.name) && !running.has(task.name)) settle(task.name, { state: 'cancelled', reason: 'the run was cancelled before it started' });
         }
         ready.clear();
       }
-      while (running < maxParallel && ready.size > 0) start(pickNext());
-      if (running === 0) resolve();
+      while (running.size < maxParallel && ready.size > 0) start(pickNext());
+      if (running.size === 0) resolve();
     };
-    const runningNames = new Set<string>();
     const start = (name: string): void => {
-      running++;
-      runningNames.add(name);
+      running.add(name);
       options.onStart?.(name);
       const parentValues: Record<string, T> = {};
       for (const parent of parentsOf.get(name)!) {
@@ -162,8 +160,7 @@ export async function runGraph<T>(tasks: readonly GraphTask[], options: GraphRun
             settle(name, abort.signal.aborted ? { state: 'cancelled', reason: `cancelled while running (${describeError(error)})` } : { state: 'failed', error }),
         )
         .finally(() => {
-          running--;
-          runningNames.delete(name);
+          running.delete(name);
           const state = results.get(name)!;
           if (state.state === 'done') {
             for (const child of children.get(name)!) {
@@ -313,6 +310,8 @@ export async function scheduleBuilds(options: ScheduleOptions): Promise<ImageOut
     const targets = destinations(image, options.origin, inputHash, options.registry);
     const tags = targets.map((t) => t.slice(repository.length + 1));
 
+    // A registry that cannot be asked fails the image (docs/build-avoidance.md): silently
+    // rebuilding everything would hide a broken login.
     let digest = await options.avoidance?.find({ name, repository, inputHash }, signal);
     let status: Built['status'] = 'reused';
     if (digest !== undefined) {

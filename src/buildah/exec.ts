@@ -40,10 +40,13 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(new ExecAbortedError(command));
   return new Promise<ExecResult>((resolve, reject) => {
+    // Its own process group, so cancelling kills what the command started too (a RUN step's
+    // processes would otherwise hold the output pipes open until they finish).
     const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
     });
     const tail: string[] = [];
     const keep = options.tailLines ?? 40;
@@ -51,10 +54,17 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
     let killTimer: NodeJS.Timeout | undefined;
     let aborted = false;
 
+    const killGroup = (signal: NodeJS.Signals): void => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, signal);
+      } catch {
+        child.kill(signal); // the group is gone already
+      }
+    };
     const onAbort = (): void => {
       aborted = true;
-      child.kill('SIGTERM');
-      killTimer = setTimeout(() => child.kill('SIGKILL'), options.killGraceMs ?? 5000);
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), options.killGraceMs ?? 5000);
       killTimer.unref();
     };
     signal?.addEventListener('abort', onAbort, { once: true });

@@ -1,5 +1,7 @@
 // The one module that runs buildah. Every call goes through `Buildah.run`, which adds the
-// global flags (storage driver) and turns a non-zero exit into a UserError with the log tail.
+// global flags (storage driver and, when given, a private storage root) and turns a non-zero
+// exit into a UserError with the log tail.
+import { join } from 'node:path';
 import { exec, type ExecOptions, type ExecResult } from './exec.js';
 import { UserError } from '../errors.js';
 
@@ -12,22 +14,31 @@ export interface BuildahSettings {
   storageDriver?: string;
   /** `--isolation` for bud and run; default chroot (no runc or user namespaces needed). */
   isolation?: string;
+  /**
+   * A private storage directory (`--root <dir>/root --runroot <dir>/run`). Everything a run
+   * pulls, builds and starts lives there, so cleanup is removing one directory and nothing
+   * touches the machine's own images. Default: buildah's usual storage.
+   */
+  storageDir?: string;
 }
 
 export class Buildah {
   readonly command: string;
   readonly storageDriver: string;
   readonly isolation: string;
+  readonly storageDir: string | undefined;
 
   constructor(settings: BuildahSettings = {}) {
     this.command = settings.command ?? 'buildah';
     this.storageDriver = settings.storageDriver ?? 'vfs';
     this.isolation = settings.isolation ?? 'chroot';
+    this.storageDir = settings.storageDir;
   }
 
   /** The full argv (after the command) for `args`, with the global flags. */
   argv(args: readonly string[]): string[] {
-    return ['--storage-driver', this.storageDriver, ...args];
+    const storage = this.storageDir ? ['--root', join(this.storageDir, 'root'), '--runroot', join(this.storageDir, 'run')] : [];
+    return ['--storage-driver', this.storageDriver, ...storage, ...args];
   }
 
   /** Runs buildah and returns its result whatever the exit code. */
@@ -45,9 +56,15 @@ export class Buildah {
     return result;
   }
 
-  /** Best-effort removal of working containers and images; errors are ignored. */
+  /** Best-effort removal of working containers or images, one by one; errors are ignored. */
   async remove(kind: 'rm' | 'rmi', names: readonly string[]): Promise<void> {
-    if (names.length === 0) return;
-    await this.exec([kind, ...names]).catch(() => undefined);
+    for (const name of names) await this.exec([kind, name]).catch(() => undefined);
+  }
+
+  /** Empties a private storage: every working container, then every image. */
+  async removeEverything(): Promise<void> {
+    if (!this.storageDir) throw new Error('removeEverything is only for a private storage directory');
+    await this.exec(['rm', '--all']).catch(() => undefined);
+    await this.exec(['rmi', '--all', '--force']).catch(() => undefined);
   }
 }

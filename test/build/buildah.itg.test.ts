@@ -3,7 +3,7 @@
 // smoke-tested. The child's layers must begin with its parent's exact layers.
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -160,8 +160,84 @@ test('base, golden and child build in order, push, pass their smoke tests and sh
   expect(childLayers.length).toBeGreaterThan(goldenLayers.length);
   expect(logs).toContain(`golden: FROM ghcr.io/acme/base:latest pinned to ${base!.reference}`);
 
-  // Nothing left behind in local storage (other test files may use buildah at the same time:
-  // only look at what comes from this test's registry).
+  // The builder's private storage is gone, and nothing went into the machine's own storage.
+  expect(existsSync(builder.storageDir)).toBe(false);
   expect((await localContainerImages()).filter((i) => i.includes(registry.host))).toEqual([]);
   expect((await localImages()).filter((i) => i.includes(registry.host))).toEqual([]);
 }, 300000);
+
+function plainPlan(images: PlannedImage[]): Plan {
+  return { root, order: images.map((i) => i.name), levels: [], environments: {}, images: Object.fromEntries(images.map((i) => [i.name, i])) };
+}
+
+function scheduleWith(plan: Plan, builder: BuildahBuilder, extra: Partial<Parameters<typeof scheduleBuilds>[0]> = {}) {
+  return scheduleBuilds({
+    plan,
+    builder,
+    maxParallel: 2,
+    origin: { commit: SHA, created: '2026-11-20T00:00:00Z' },
+    registry: registry.host,
+    insecureRegistries: [registry.host],
+    loadDockerfile: async (img) => (await import('node:fs/promises')).readFile(join(root, img.dockerfile), 'utf8'),
+    contextDir: (img) => join(root, img.context),
+    log: () => undefined,
+    ...extra,
+  });
+}
+
+test('a parent whose RUN fails skips its child with the reason; an independent image still builds', async () => {
+  write('images/broken/Dockerfile', `FROM ${busybox}\nRUN echo about to fail && exit 3\n`);
+  write('images/broken-child/Dockerfile', 'FROM ghcr.io/acme/broken\n');
+  write('images/fine/Dockerfile', `FROM ${busybox}\nRUN touch /fine\n`);
+  const plan = plainPlan([
+    image('broken', [], [{ line: 1, ref: busybox }], { externalBases: [busybox] }),
+    image('broken-child', ['broken'], [{ line: 1, ref: 'ghcr.io/acme/broken', parent: 'broken' }]),
+    image('fine', [], [{ line: 1, ref: busybox }], { externalBases: [busybox] }),
+  ]);
+  const builder = new BuildahBuilder();
+  let outcomes: ImageOutcome[];
+  try {
+    outcomes = await scheduleWith(plan, builder);
+  } finally {
+    await builder.cleanup();
+  }
+  const byName = Object.fromEntries(outcomes.map((o) => [o.name, o]));
+  expect(byName.broken!.status).toBe('failed');
+  expect(byName.broken!.reason).toMatch(/^building broken failed \(buildah exit code \d+\):\n[\s\S]*about to fail/);
+  expect(byName['broken-child']).toMatchObject({ status: 'skipped', reason: "'broken' failed" });
+  expect(byName.fine!.status).toBe('built');
+  expect(existsSync(builder.storageDir)).toBe(false);
+}, 300000);
+
+test('cancelling in the middle of a build stops buildah and leaves nothing behind', async () => {
+  write('images/slow/Dockerfile', `FROM ${busybox}\nRUN echo started && sleep 60\n`);
+  write('images/slow-child/Dockerfile', 'FROM ghcr.io/acme/slow\n');
+  const plan = plainPlan([
+    image('slow', [], [{ line: 1, ref: busybox }], { externalBases: [busybox] }),
+    image('slow-child', ['slow'], [{ line: 1, ref: 'ghcr.io/acme/slow', parent: 'slow' }]),
+  ]);
+  const builder = new BuildahBuilder({ runId: `cancel-test-${process.pid}` });
+  const controller = new AbortController();
+  const started = Date.now();
+  let leftBehind: string[] = [];
+  let outcomes: ImageOutcome[];
+  try {
+    outcomes = await scheduleWith(plan, builder, {
+      signal: controller.signal,
+      log: (_name, line) => {
+        if (line.includes('started')) controller.abort();
+      },
+    });
+    // buildah killed mid-build may leave its working container: only in the private storage.
+    leftBehind = (await buildah(['--root', join(builder.storageDir, 'root'), '--runroot', join(builder.storageDir, 'run'), 'containers', '--format', '{{.ContainerName}}'])).split('\n').filter(Boolean);
+  } finally {
+    await builder.cleanup();
+  }
+  expect(leftBehind.length).toBeLessThanOrEqual(1);
+  expect(Date.now() - started).toBeLessThan(45000);
+  expect(outcomes.map((o) => [o.name, o.status])).toEqual([['slow', 'cancelled'], ['slow-child', 'cancelled']]);
+  expect(outcomes[0]!.reason).toMatch(/cancelled while running \(slow: cancelled\)/);
+  // cleanup() took the private storage, working container and all.
+  expect(existsSync(builder.storageDir)).toBe(false);
+  expect((await localContainerImages()).filter((i) => i.includes(registry.host))).toEqual([]);
+}, 120000);

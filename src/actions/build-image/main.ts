@@ -1,0 +1,154 @@
+// coder/build-image@v1: validate, plan, build in graph order, push, smoke-test.
+import * as core from '@actions/core';
+import { runAction } from '../runner.js';
+import { annotationPrefix, keyValueInput, listInput, templatesDir } from '../inputs.js';
+import { imagesOutput, runPipeline, summaryMarkdown, type ImageReport, type ImageSelection } from '../../pipeline.js';
+import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline-builders.js';
+import { InvalidTemplatesError } from '../../plan/index.js';
+import { problemsTable } from '../../templates/problems.js';
+import { parseNamedCredentials, secretValues, type NamedCredential } from '../../registry/credentials.js';
+import { UserError } from '../../errors.js';
+import { defaultSince, runId, runOrigin } from './github.js';
+import { State } from './state.js';
+
+interface Inputs {
+  templates: string;
+  registry?: string;
+  builder: BuilderKind;
+  selection: ImageSelection;
+  namespace?: string;
+  maxParallel: number;
+  credentials: NamedCredential[];
+  executorImage?: string;
+  insecureRegistries: string[];
+  buildArgs: Record<string, string>;
+}
+
+function getInputs(): Inputs {
+  // Parse (and mask) credentials before anything else can log them.
+  const credentials = parseNamedCredentials(core.getInput('credentials'));
+  for (const secret of secretValues(credentials)) core.setSecret(secret);
+
+  const builder = core.getInput('builder') || 'kaniko';
+  if (!(BUILDER_KINDS as readonly string[]).includes(builder)) throw new UserError(`input 'builder' must be kaniko or buildah, not '${builder}'`);
+  const maxParallel = Number(core.getInput('max-parallel') || '4');
+  if (!Number.isInteger(maxParallel) || maxParallel < 1) throw new UserError(`input 'max-parallel' must be a whole number of at least 1, not '${core.getInput('max-parallel')}'`);
+
+  const images = listInput('images');
+  let selection: ImageSelection;
+  if (images.length === 0 || (images.length === 1 && images[0] === 'changed')) {
+    const since = core.getInput('since') || defaultSince();
+    selection = since ? { kind: 'changed', since } : { kind: 'all' };
+  } else if (images.length === 1 && images[0] === 'all') {
+    selection = { kind: 'all' };
+  } else {
+    if (images.includes('all') || images.includes('changed')) throw new UserError(`input 'images': 'all' and 'changed' cannot be mixed with image names`);
+    selection = { kind: 'names', names: images };
+  }
+  return {
+    templates: templatesDir(),
+    registry: core.getInput('registry') || undefined,
+    builder: builder as BuilderKind,
+    selection,
+    namespace: core.getInput('namespace') || undefined,
+    maxParallel,
+    credentials,
+    executorImage: core.getInput('executor-image') || undefined,
+    insecureRegistries: listInput('insecure-registries'),
+    buildArgs: keyValueInput('build-args'),
+  };
+}
+
+/**
+ * Log groups per image. Groups cannot interleave, so with one build at a time each image's
+ * group streams live; with several, a start line is printed live and the image's whole log
+ * follows as one group when it finishes.
+ */
+function groupedLogs(live: boolean) {
+  const buffered = new Map<string, string[]>();
+  const open = new Set<string>();
+  return {
+    onStart(name: string): void {
+      if (live) {
+        core.startGroup(`${name}: building`);
+        open.add(name);
+      } else core.info(`▶ ${name}: started`);
+    },
+    log(name: string, line: string): void {
+      if (live || name === '') core.info(line);
+      else (buffered.get(name) ?? buffered.set(name, []).get(name)!).push(line);
+    },
+    onSettled(report: ImageReport): void {
+      const title = `${report.name}: ${report.status}${report.reference ? ` ${report.reference}` : ''}${report.reason ? ` (${report.reason})` : ''}`;
+      if (live) {
+        if (open.delete(report.name)) core.endGroup();
+        core.info(title);
+      } else {
+        const lines = buffered.get(report.name) ?? [];
+        buffered.delete(report.name);
+        if (lines.length > 0) {
+          core.startGroup(title);
+          for (const line of lines) core.info(line);
+          core.endGroup();
+        } else core.info(title);
+      }
+      if (report.status === 'failed') core.error(`${report.name}: ${report.reason ?? 'failed'}`, { title: `build-image: ${report.name}` });
+    },
+  };
+}
+
+void runAction(async () => {
+  const inputs = getInputs();
+  const id = runId();
+  core.saveState(State.builder, inputs.builder);
+  core.saveState(State.runId, id);
+  if (inputs.namespace) core.saveState(State.namespace, inputs.namespace);
+  const builder = await createBuilder(inputs.builder, {
+    credentials: { named: inputs.credentials },
+    runId: id,
+    ...(inputs.namespace ? { namespace: inputs.namespace } : {}),
+    ...(inputs.executorImage ? { executorImage: inputs.executorImage } : {}),
+  });
+  // The runner sends SIGINT, then SIGTERM, when the job is cancelled.
+  const controller = new AbortController();
+  const cancel = (): void => {
+    core.warning('cancelled: stopping running builds and starting no new ones');
+    controller.abort();
+  };
+  process.once('SIGINT', cancel);
+  process.once('SIGTERM', cancel);
+  const logs = groupedLogs(inputs.maxParallel === 1);
+  let result;
+  try {
+    result = await runPipeline({
+      dir: inputs.templates,
+      selection: inputs.selection,
+      builder,
+      origin: runOrigin(),
+      ...(inputs.registry ? { registry: inputs.registry } : {}),
+      insecureRegistries: inputs.insecureRegistries,
+      maxParallel: inputs.maxParallel,
+      credentials: { named: inputs.credentials },
+      buildArgs: inputs.buildArgs,
+      signal: controller.signal,
+      onPlan: (_plan, requested) => core.info(requested.length ? `building ${requested.join(', ')} (parents first, up to ${inputs.maxParallel} at a time)` : 'nothing to build: no image changed'),
+      ...logs,
+    });
+  } catch (err) {
+    if (!(err instanceof InvalidTemplatesError)) throw err;
+    const prefix = annotationPrefix(inputs.templates);
+    for (const p of err.problems) core.error(p.message, { title: p.title, file: prefix + p.file, startLine: p.line || undefined, startColumn: p.column || undefined });
+    await core.summary.addHeading('build-image', 2).addRaw(`The templates have problems:\n\n${problemsTable(err.problems)}\n`).write();
+    throw new UserError(`the templates have ${err.problems.length} problem(s); see the annotations`);
+  } finally {
+    process.off('SIGINT', cancel);
+    process.off('SIGTERM', cancel);
+    await builder.cleanup();
+  }
+  core.setOutput('images', JSON.stringify(imagesOutput(result)));
+  await core.summary.addRaw(summaryMarkdown(result)).write();
+  if (!result.ok) {
+    const bad = Object.values(result.images).filter((r) => r.status !== 'built' && r.status !== 'reused');
+    throw new UserError(`${bad.length} image(s) did not build: ${bad.map((r) => `${r.name} (${r.status})`).join(', ')}`);
+  }
+});

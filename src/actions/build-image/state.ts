@@ -1,0 +1,7 @@
+// What main hands to post (actions/checkout's state-helper pattern): one name per key.
+export const State = {
+  builder: 'builder',
+  runId: 'run-id',
+  namespace: 'namespace',
+  kubeconfig: 'kubeconfig',
+} as const;

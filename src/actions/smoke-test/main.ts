@@ -1,0 +1,92 @@
+// actions/smoke-test: the templates' smoke commands against the test images (P1).
+import * as core from '@actions/core';
+import { runAction } from '../runner.js';
+import { keyValueInput, listInput, templatesDir } from '../inputs.js';
+import { createPlan } from '../../plan/index.js';
+import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline-builders.js';
+import { smokeSummaryMarkdown, smokeTestImages } from '../../smoke.js';
+import { RegistryClient } from '../../registry/client.js';
+import { credentialLookup, parseNamedCredentials, secretValues } from '../../registry/credentials.js';
+import { UserError } from '../../errors.js';
+
+/** `{name: {reference}}` from build-image's `images` output. */
+function builtReferences(text: string): Record<string, string> {
+  if (text.trim() === '') return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UserError("input 'built': not valid JSON (pass the build-image action's 'images' output)");
+  }
+  const out: Record<string, string> = {};
+  for (const [name, entry] of Object.entries((value ?? {}) as Record<string, { reference?: unknown }>)) {
+    if (typeof entry?.reference === 'string') out[name] = entry.reference;
+  }
+  return out;
+}
+
+function getInputs() {
+  const credentials = parseNamedCredentials(core.getInput('credentials'));
+  for (const secret of secretValues(credentials)) core.setSecret(secret);
+  const builder = core.getInput('builder') || 'kaniko';
+  if (!(BUILDER_KINDS as readonly string[]).includes(builder)) throw new UserError(`input 'builder' must be kaniko or buildah, not '${builder}'`);
+  return {
+    templates: templatesDir(),
+    names: listInput('images').filter((n) => n !== 'all'),
+    built: builtReferences(core.getInput('built')),
+    registry: core.getInput('registry') || undefined,
+    builder: builder as BuilderKind,
+    namespace: core.getInput('namespace') || undefined,
+    credentials,
+    insecureRegistries: listInput('insecure-registries'),
+    buildArgs: keyValueInput('build-args'),
+  };
+}
+
+void runAction(async () => {
+  const inputs = getInputs();
+  const plan = await createPlan(inputs.templates, {
+    buildArgs: inputs.buildArgs,
+    ...(inputs.names.length ? { names: inputs.names } : {}),
+    ...(inputs.registry ? { conventionRegistry: inputs.registry } : {}),
+  });
+  const names = inputs.names.length ? inputs.names : Object.keys(plan.images);
+  // Images the build skipped or that failed have no reference in `built`; with `built` given, test only what it lists.
+  const chosen = names
+    .map((n) => plan.images[n]!)
+    .filter((image) => image.smoke.length > 0 && (Object.keys(inputs.built).length === 0 || inputs.built[image.name] !== undefined));
+  const builder = await createBuilder(inputs.builder, { credentials: { named: inputs.credentials }, ...(inputs.namespace ? { namespace: inputs.namespace } : {}) });
+  const controller = new AbortController();
+  const cancel = (): void => controller.abort();
+  process.once('SIGINT', cancel);
+  process.once('SIGTERM', cancel);
+  let reports;
+  try {
+    reports = await smokeTestImages({
+      images: chosen,
+      builder,
+      client: new RegistryClient({ insecure: inputs.insecureRegistries, credentials: credentialLookup({ named: inputs.credentials }) }),
+      ...(inputs.registry ? { registry: inputs.registry } : {}),
+      references: inputs.built,
+      insecureRegistries: inputs.insecureRegistries,
+      signal: controller.signal,
+      onStart: (name) => core.startGroup(`${name}: smoke tests`),
+      log: (_name, line) => core.info(line),
+      onDone: (report) => {
+        core.endGroup();
+        core.info(`${report.name}: ${report.status}${report.error ? ` (${report.error})` : ''}`);
+        if (report.status === 'failed' || report.status === 'error') core.error(`${report.name}: smoke tests ${report.status}${report.error ? `: ${report.error}` : ''}`);
+      },
+    });
+  } finally {
+    process.off('SIGINT', cancel);
+    process.off('SIGTERM', cancel);
+    await builder.cleanup();
+  }
+  const output = Object.fromEntries(reports.map((r) => [r.name, { status: r.status, reference: r.reference ?? null, results: r.results, ...(r.error ? { error: r.error } : {}) }]));
+  const passed = reports.every((r) => r.status === 'passed' || r.status === 'none');
+  core.setOutput('results', JSON.stringify(output));
+  core.setOutput('passed', passed);
+  await core.summary.addRaw(smokeSummaryMarkdown(reports)).write();
+  if (!passed) throw new UserError(`smoke tests failed for ${reports.filter((r) => r.status === 'failed' || r.status === 'error').map((r) => r.name).join(', ')}`);
+});

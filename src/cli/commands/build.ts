@@ -1,0 +1,168 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { oneOf, parseBuildArgs, parseCommandArgs, type CliIO, type Command } from '../command.js';
+import { runPipeline, summaryText, imagesOutput, type ImageSelection } from '../../pipeline.js';
+import { BUILDER_KINDS, createBuilder, createDryRunBuilder, type BuilderSettings } from '../../pipeline-builders.js';
+import { InvalidTemplatesError } from '../../plan/index.js';
+import { formatProblem } from '../../templates/problems.js';
+import { currentBranch, headCommit } from '../../git/index.js';
+import { defaultDockerConfigPath, loadDockerConfig, parseNamedCredentials, type CredentialSources } from '../../registry/credentials.js';
+import { parseReference } from '../../registry/reference.js';
+import { UsageError, UserError, describeError } from '../../errors.js';
+
+const help = `Usage: build-image build [DIR] [IMAGE...] [options]
+
+Builds the images under DIR (default: the current directory) in dependency order, pushes
+them, and runs their smoke tests. Each image starts as soon as its parents are built, and is
+built against the digest its parent just produced. Images whose inputs were built before
+are reused, not rebuilt.
+
+Options:
+  --builder buildah|kaniko    Build locally with buildah (default) or in kaniko pods on
+                              Kubernetes.
+  --registry R                Push here instead of the templates' own registry: a host
+                              with an optional path (ghcr.io/acme, 127.0.0.1:5000). The
+                              templates' repository paths are placed under it.
+  --insecure                  The --registry speaks plain HTTP or has a self-signed
+                              certificate.
+  --since REV                 Build only images changed since REV, and their descendants.
+  --max-parallel N            Builds at the same time (default 4).
+  --dry-run                   Print the buildah commands or Kubernetes objects that would
+                              be run; run nothing, push nothing.
+  --build-arg NAME=VALUE      Override a parameter or ARG default in every image that
+                              declares it (repeatable).
+  --credentials FILE          Named registry credentials (YAML: name: {registry, username,
+                              password} or {registry, token}). Logins in the docker config
+                              ($DOCKER_CONFIG/config.json) are used as well.
+  --convention-registry R     Repository prefix for images/<name>/Dockerfile images
+                              (default: --registry).
+  --skip-smoke                Do not run the smoke tests.
+  --format text|json          Final report format (default text; json is the action's
+                              'images' output).
+  --namespace NS              kaniko: namespace for build pods (default: the current one).
+  --kubeconfig PATH           kaniko: kubeconfig (default: in-cluster, then $KUBECONFIG).
+  --executor-image IMAGE      kaniko: executor image to use.
+  -h, --help                  Show this help.
+
+IMAGE names build those images (their parents are reused, or built when missing).
+Build logs go to stderr, one line per output line prefixed with the image name; the report
+goes to stdout. Exit code 0 when every image was built or reused, 1 otherwise.
+`;
+
+function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`build: --${flag} must be a whole number of at least 1, not '${text}'`);
+  return n;
+}
+
+function credentialsFrom(file: string | undefined, io: CliIO): CredentialSources {
+  const sources: CredentialSources = { dockerConfig: loadDockerConfig(defaultDockerConfigPath(io.env), { optional: true }) };
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(io.cwd, file), 'utf8');
+    } catch (err) {
+      throw new UserError(`build: cannot read --credentials ${file}: ${describeError(err)}`);
+    }
+    sources.named = parseNamedCredentials(text);
+  }
+  return sources;
+}
+
+export const buildCommand: Command = {
+  name: 'build',
+  summary: 'build, push and smoke-test images in dependency order (buildah or kaniko)',
+  help,
+  async run(args, io) {
+    const { values, positionals } = parseCommandArgs('build', args, {
+      builder: { type: 'string' },
+      registry: { type: 'string' },
+      insecure: { type: 'boolean' },
+      since: { type: 'string' },
+      'max-parallel': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      'build-arg': { type: 'string', multiple: true },
+      credentials: { type: 'string' },
+      'convention-registry': { type: 'string' },
+      'skip-smoke': { type: 'boolean' },
+      format: { type: 'string' },
+      namespace: { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'executor-image': { type: 'string' },
+    });
+    if (values.help) {
+      io.out(help);
+      return 0;
+    }
+    const kind = oneOf('build', 'builder', values.builder, BUILDER_KINDS, 'buildah');
+    const format = oneOf('build', 'format', values.format, ['text', 'json'] as const, 'text');
+    const maxParallel = positiveInteger('max-parallel', values['max-parallel'], 4);
+    if (values.insecure && !values.registry) throw new UsageError('build: --insecure needs --registry (the registry it applies to)');
+    const registry = values.registry;
+    const insecureRegistries = values.insecure && registry ? [parseReference(`${registry.replace(/\/+$/, '')}/x`).registry] : [];
+    const [dirArg = '.', ...names] = positionals;
+    const dir = resolve(io.cwd, dirArg);
+    if (names.length > 0 && values.since !== undefined) throw new UsageError('build: give image names or --since, not both');
+    const selection: ImageSelection =
+      names.length > 0 ? { kind: 'names', names } : values.since !== undefined ? { kind: 'changed', since: values.since } : { kind: 'all' };
+
+    const credentials = credentialsFrom(values.credentials, io);
+    const settings: BuilderSettings = {
+      credentials,
+      ...(values.namespace ? { namespace: values.namespace } : {}),
+      ...(values.kubeconfig ? { kubeconfig: resolve(io.cwd, values.kubeconfig) } : {}),
+      ...(values['executor-image'] ? { executorImage: values['executor-image'] } : {}),
+    };
+    const dryRun = values['dry-run'] === true;
+    const builder = dryRun ? await createDryRunBuilder(kind, (text) => io.out(text), settings) : await createBuilder(kind, settings);
+    const controller = new AbortController();
+    const onSignal = (): void => {
+      io.err('build: cancelling: stopping running builds and starting no new ones\n');
+      controller.abort();
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const commit = await headCommit(dir);
+      const branch = await currentBranch(dir);
+      const result = await runPipeline({
+        dir,
+        selection,
+        builder,
+        origin: { ...(commit ? { commit } : {}), ...(branch ? { branch } : {}), created: new Date().toISOString() },
+        ...(registry ? { registry } : {}),
+        insecureRegistries,
+        maxParallel: dryRun ? 1 : maxParallel,
+        credentials,
+        buildArgs: parseBuildArgs('build', values['build-arg']),
+        ...(values['convention-registry'] ? { conventionRegistry: values['convention-registry'] } : {}),
+        smoke: !values['skip-smoke'],
+        registryLookups: !dryRun,
+        signal: controller.signal,
+        onPlan: (_plan, requested) => {
+          if (requested.length === 0) io.err('build: nothing to build (no image changed)\n');
+          else if (dryRun) io.out(`# dry run: nothing is built or pushed; digests are placeholders\n# order: ${requested.join(', ')}\n\n`);
+        },
+        log: (name, line) => {
+          if (!dryRun) io.err(`${name || 'build'} | ${line}\n`);
+        },
+        onSettled: (report) => {
+          if (!dryRun) io.err(`${report.name} | ${report.status}${report.reference ? ` ${report.reference}` : ''}${report.reason ? `: ${report.reason}` : ''}\n`);
+        },
+      });
+      if (dryRun) return 0;
+      io.out(format === 'json' ? JSON.stringify(imagesOutput(result), null, 2) + '\n' : summaryText(result));
+      return result.ok ? 0 : 1;
+    } catch (err) {
+      if (!(err instanceof InvalidTemplatesError)) throw err;
+      for (const p of err.problems) io.err(formatProblem(p) + '\n');
+      io.err(`build: the templates have ${err.problems.length} problem(s); fix them first (build-image validate)\n`);
+      return 1;
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      await builder.cleanup();
+    }
+  },
+};
