@@ -7,7 +7,7 @@ import { createPlan } from './plan/index.js';
 import type { Plan, PlannedImage } from './plan/types.js';
 import type { Builder, SmokeResult } from './build/types.js';
 import { scheduleBuilds, type BuildAvoidance, type ImageOutcome, type ImageStatus } from './build/scheduler.js';
-import type { BuildOrigin } from './build/tags.js';
+import { promotionTags, testTag, type BuildOrigin } from './build/tags.js';
 import { findBuiltFromInputs } from './avoidance.js';
 import { smokeTest, describeSmoke, type SmokeCheck } from './smoke.js';
 import { mermaidBlock } from './graph/mermaid.js';
@@ -214,6 +214,11 @@ export function imagesOutput(result: PipelineResult): Record<string, unknown> {
       smoke: report.smoke,
       durationMs: report.durationMs,
       ...(report.reason ? { reason: report.reason } : {}),
+      // What a promotion step should do once this image passed: `build-image promote
+      // <repository> --digest <digest> --from <from> --to <to>`.
+      ...(report.digest && (report.status === 'built' || report.status === 'reused') && report.smoke !== 'failed'
+        ? { promote: { from: testTag(result.plan.images[report.name]!), to: promotionTags(result.plan.images[report.name]!) } }
+        : {}),
     };
   }
   return out;

@@ -39,7 +39,9 @@ export function parseCommandArgs<O extends Options>(
       strict: true,
     });
   } catch (err) {
-    const message = err instanceof Error ? err.message.replace(/\. To specify a positional.*$/s, '') : String(err);
+    // parseArgs' errors come from Node's realm: under jest `instanceof Error` does not hold.
+    const raw = err !== null && typeof err === 'object' && 'message' in err ? String((err as { message: unknown }).message) : String(err);
+    const message = raw.replace(/\. To specify a positional.*$/s, '');
     throw new UsageError(`${command}: ${message}\nRun 'build-image ${command} --help' for usage.`);
   }
 }

@@ -38,7 +38,9 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   try {
     return await command.run(rest, io);
   } catch (err) {
-    io.err(`build-image ${name}: ${describeError(err)}\n`);
+    // Usage errors already start with the command's name.
+    const message = describeError(err);
+    io.err(message.startsWith(`${name}: `) ? `build-image ${message}\n` : `build-image ${name}: ${message}\n`);
     return exitCodeOf(err);
   }
 }

@@ -1,11 +1,11 @@
 // coder/build-image@v1: validate, plan, build in graph order, push, smoke-test.
 import * as core from '@actions/core';
 import { runAction } from '../runner.js';
-import { annotationPrefix, keyValueInput, listInput, templatesDir } from '../inputs.js';
+import { keyValueInput, listInput, templatesDir } from '../inputs.js';
 import { imagesOutput, runPipeline, summaryMarkdown, type ImageReport, type ImageSelection } from '../../pipeline.js';
 import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline-builders.js';
 import { InvalidTemplatesError } from '../../plan/index.js';
-import { problemsTable } from '../../templates/problems.js';
+import { reportInvalidTemplates } from '../annotate.js';
 import { parseNamedCredentials, secretValues, type NamedCredential } from '../../registry/credentials.js';
 import { UserError } from '../../errors.js';
 import { defaultSince, runId, runOrigin } from './github.js';
@@ -136,10 +136,7 @@ void runAction(async () => {
     });
   } catch (err) {
     if (!(err instanceof InvalidTemplatesError)) throw err;
-    const prefix = annotationPrefix(inputs.templates);
-    for (const p of err.problems) core.error(p.message, { title: p.title, file: prefix + p.file, startLine: p.line || undefined, startColumn: p.column || undefined });
-    await core.summary.addHeading('build-image', 2).addRaw(`The templates have problems:\n\n${problemsTable(err.problems)}\n`).write();
-    throw new UserError(`the templates have ${err.problems.length} problem(s); see the annotations`);
+    throw await reportInvalidTemplates(err, inputs.templates, 'build-image');
   } finally {
     process.off('SIGINT', cancel);
     process.off('SIGTERM', cancel);

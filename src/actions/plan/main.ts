@@ -3,8 +3,8 @@ import * as core from '@actions/core';
 import { createPlan, InvalidTemplatesError } from '../../plan/index.js';
 import { planMatrix, planToJson } from '../../plan/format.js';
 import { mermaidBlock } from '../../graph/mermaid.js';
-import { problemsTable } from '../../templates/problems.js';
-import { annotationPrefix, keyValueInput, listInput, templatesDir } from '../inputs.js';
+import { keyValueInput, listInput, templatesDir } from '../inputs.js';
+import { reportInvalidTemplates } from '../annotate.js';
 import { runAction } from '../runner.js';
 
 interface Inputs {
@@ -32,10 +32,7 @@ void runAction(async () => {
     plan = await createPlan(inputs.dir, inputs);
   } catch (err) {
     if (!(err instanceof InvalidTemplatesError)) throw err;
-    const prefix = annotationPrefix(inputs.dir);
-    for (const p of err.problems) core.error(p.message, { title: p.title, file: prefix + p.file, startLine: p.line || undefined, startColumn: p.column || undefined });
-    await core.summary.addHeading('Build plan', 2).addRaw(`The templates have problems:\n\n${problemsTable(err.problems)}\n`).write();
-    throw new Error(`the templates have ${err.problems.length} problem(s); see the annotations`);
+    throw await reportInvalidTemplates(err, inputs.dir, 'Build plan');
   }
   core.setOutput('order', JSON.stringify(plan.order));
   core.setOutput('levels', JSON.stringify(plan.levels));

@@ -4,6 +4,7 @@ import { validateRepo } from '../../plan/index.js';
 import { problemsTable } from '../../templates/problems.js';
 import { annotationPrefix, listInput, templatesDir } from '../inputs.js';
 import { runAction } from '../runner.js';
+import { annotateProblems } from '../annotate.js';
 
 interface Inputs {
   dir: string;
@@ -24,16 +25,7 @@ void runAction(async () => {
   const inputs = getInputs();
   const { root, repo, problems } = validateRepo(inputs.dir, inputs);
   const prefix = annotationPrefix(root);
-  for (const p of problems) {
-    core.error(p.message, {
-      title: p.title,
-      file: prefix + p.file,
-      startLine: p.line || undefined,
-      startColumn: p.column || undefined,
-      endLine: p.endLine === p.line ? p.endLine : undefined,
-      endColumn: p.endLine === p.line ? p.endColumn : undefined,
-    });
-  }
+  annotateProblems(problems, prefix);
   core.setOutput('valid', problems.length === 0);
   core.setOutput('problems', JSON.stringify(problems.map(({ file, line, column, message }) => ({ file: prefix + file, line, column, message }))));
   const counts = `${repo.images.length} images, ${repo.environments.length} environments, ${repo.secrets.length} secrets`;

@@ -2,5 +2,9 @@
 import type { Command } from '../command.js';
 import { validateCommand } from './validate.js';
 import { planCommand } from './plan.js';
+import { buildCommand } from './build.js';
+import { promoteCommand } from './promote.js';
+import { pushArchiveCommand } from './push-archive.js';
+import { checkImageCommand } from './check-image.js';
 
-export const commands: Command[] = [validateCommand, planCommand];
+export const commands: Command[] = [validateCommand, planCommand, buildCommand, promoteCommand, pushArchiveCommand, checkImageCommand];
