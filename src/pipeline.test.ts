@@ -54,7 +54,8 @@ test('the images output is keyed by name', () => {
   const out = imagesOutput(result);
   expect(Object.keys(out)).toEqual(['base', 'golden', 'child', 'other']);
   expect(out.child).toEqual({ status: 'skipped', digest: null, reference: null, repository: 'r/acme/child', tags: [], smoke: 'not run', durationMs: 0, reason: "'golden' failed" });
-  expect(out.other).toEqual({ status: 'built', digest: D, reference: `r/acme/other@${D}`, repository: 'r/acme/other', tags: ['test'], smoke: 'passed', durationMs: 3000 });
+  expect(out.other).toEqual({ status: 'built', digest: D, reference: `r/acme/other@${D}`, repository: 'r/acme/other', tags: ['test'], smoke: 'passed', durationMs: 3000, promote: { from: 'test', to: ['latest'] } });
+  expect(out.golden).not.toHaveProperty('promote');
 });
 
 test('the CLI table lines up and lists the reasons', () => {
