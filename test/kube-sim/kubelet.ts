@@ -101,6 +101,8 @@ export class Kubelet {
   onContainerStarted?: (pod: { namespace: string; name: string }, container: string) => void;
   private readonly pods = new Map<string, PodRuntime>();
   private readonly pending = new Set<Promise<unknown>>();
+  /** Images `buildah from` pulled, removed from local storage when the simulator stops. */
+  private readonly pulled = new Set<string>();
   private seq = 0;
 
   constructor(
@@ -288,7 +290,7 @@ export class Kubelet {
     this.setContainerStatus(rt, c, { waiting: { reason: 'ErrImagePull', message } });
     await sleep(300);
     this.setContainerStatus(rt, c, { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.spec.image}": ${message}` } });
-    await new Promise((_, reject) => rt.abort.signal.addEventListener('abort', () => reject(new Aborted()), { once: true }));
+    await untilAborted(rt);
     throw new Aborted();
   }
 
@@ -307,6 +309,7 @@ export class Kubelet {
       const name = `kube-sim-${rt.uid.slice(0, 8)}-${c.name}`;
       const pull = await this.capture(rt, 'buildah', [...BUILDAH, 'from', '--quiet', '--pull', '--tls-verify=false', '--name', name, image]);
       if (pull.code !== 0) await this.pullBackOff(rt, c, pull.output.trim().split('\n').at(-1) ?? 'pull failed');
+      this.pulled.add(image);
       c.workingContainer = name;
       command = [...(c.spec.command ?? []), ...(c.spec.args ?? [])];
       if (!c.spec.command) {
@@ -316,7 +319,7 @@ export class Kubelet {
       }
       if (command.length === 0) {
         this.setContainerStatus(rt, c, { waiting: { reason: 'CreateContainerError', message: 'no command specified' } });
-        await new Promise((_, reject) => rt.abort.signal.addEventListener('abort', () => reject(new Aborted()), { once: true }));
+        await untilAborted(rt);
       }
     }
     const startedAt = now();
@@ -368,7 +371,7 @@ export class Kubelet {
       own.add(child);
       c.main = child;
       child.stdout!.on('data', (d: Buffer) => c.log.write(d));
-      child.stderr!.on('data', (d: Buffer) => c.log.write(d));
+      withoutBuildahNoise(child.stderr!, (d) => c.log.write(d));
       exitCode = await exitOf(child);
     }
     if (oomFired) exitCode = 137;
@@ -525,7 +528,18 @@ export class Kubelet {
     this.pods.clear();
     await Promise.all(all.map((rt) => this.teardown(rt)));
     await Promise.all([...this.pending]);
+    for (const image of this.pulled) {
+      await exitOf(spawn('buildah', [...BUILDAH, 'rmi', '-f', image], { stdio: 'ignore' }));
+    }
   }
+}
+
+/** Parks a pod's runner until the pod is deleted or evicted (then throws Aborted). */
+function untilAborted(rt: PodRuntime): Promise<never> {
+  return new Promise((_, reject) => {
+    if (rt.abort.signal.aborted) return reject(new Aborted());
+    rt.abort.signal.addEventListener('abort', () => reject(new Aborted()), { once: true });
+  });
 }
 
 function setCondition(pod: KObject, type: string, value: boolean): void {
@@ -536,6 +550,26 @@ function setCondition(pod: KObject, type: string, value: boolean): void {
   if (existing) {
     if (existing.status !== status) Object.assign(existing, { status, lastTransitionTime: now() });
   } else conditions.push({ type, status, lastTransitionTime: now() });
+}
+
+const BUILDAH_NOISE = /^(subprocess exited with status \d+|Error: exit status \d+|error running container: .*exit status \d+)$/;
+
+/**
+ * Forwards a `buildah run` stderr line by line, dropping the lines buildah itself adds when the
+ * command exits non-zero (they are not the container's output).
+ */
+export function withoutBuildahNoise(stderr: NodeJS.ReadableStream, write: (chunk: Buffer) => void): void {
+  let pending = '';
+  stderr.on('data', (d: Buffer) => {
+    pending += d.toString('utf8');
+    const lines = pending.split('\n');
+    pending = lines.pop()!;
+    const kept = lines.filter((l) => !BUILDAH_NOISE.test(l));
+    if (kept.length) write(Buffer.from(kept.map((l) => l + '\n').join('')));
+  });
+  stderr.on('end', () => {
+    if (pending && !BUILDAH_NOISE.test(pending)) write(Buffer.from(pending));
+  });
 }
 
 function killGroup(p: ChildProcess): void {

@@ -362,6 +362,7 @@ export async function startKubeSim(options: { token?: string; namespaces?: strin
 
   const serveWatch = (req: IncomingMessage, res: ServerResponse, type: ResourceType, ns: string | undefined, labels: ReturnType<typeof parseLabelSelector>, fields: ReturnType<typeof parseFieldSelector>, query: URLSearchParams): void => {
     res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
     const watcher: Watcher = { type, namespace: ns, labels, fields, send: (e) => res.write(JSON.stringify(e) + '\n') };
     let unregister: () => void;
     try {
@@ -400,6 +401,7 @@ export async function startKubeSim(options: { token?: string; namespaces?: strin
       return;
     }
     res.writeHead(200, { 'Content-Type': 'text/plain', 'Transfer-Encoding': 'chunked' });
+    res.flushHeaders();
     if (text) res.write(text);
     if (log.ended) {
       res.end();

@@ -80,7 +80,8 @@ export class Store {
 
   /** Forgets the event history: watches from any earlier resourceVersion get 410 Gone. */
   compact(): void {
-    this.compactedRv = this.rv;
+    // Bumped so that every resourceVersion a client has seen is now older than the history.
+    this.compactedRv = ++this.rv;
     this.log.length = 0;
   }
 

@@ -4,7 +4,7 @@
 // only close the socket, which the simulator (like a kubelet) treats as end of stdin.
 import type { ChildProcess } from 'node:child_process';
 import { WebSocket } from 'ws';
-import type { LogBuffer } from './kubelet.js';
+import { withoutBuildahNoise, type LogBuffer } from './kubelet.js';
 
 export const CHANNEL_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
 
@@ -41,7 +41,7 @@ export function serveExec(ws: WebSocket, child: ChildProcess, command: string[],
   };
   child.stdin?.on('error', () => undefined);
   child.stdout?.on('data', (d: Buffer) => opts.stdout && ws.readyState === WebSocket.OPEN && ws.send(frame(1, d)));
-  child.stderr?.on('data', (d: Buffer) => opts.stderr && ws.readyState === WebSocket.OPEN && ws.send(frame(2, d)));
+  if (child.stderr) withoutBuildahNoise(child.stderr, (d) => opts.stderr && ws.readyState === WebSocket.OPEN && ws.send(frame(2, d)));
   ws.on('message', (data: Buffer) => {
     const channel = data[0];
     if (channel === 0 && !stdinEnded) child.stdin?.write(data.subarray(1));
