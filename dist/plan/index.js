@@ -58319,6 +58319,11 @@ function checkRepo(repo, options = {}) {
                     problems.push(problemAtPath(src, ['spec', i, 'devcontainer'], `devcontainer '${c.devcontainer}' is outside the repository`, 'Path outside repository'));
                 else if (!(0,external_node_fs_namespaceObject.existsSync)(path))
                     problems.push(problemAtPath(src, ['spec', i, 'devcontainer'], `devcontainer file '${c.devcontainer}' does not exist`, 'Missing file'));
+                else {
+                    const why = devcontainerProblem((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'));
+                    if (why)
+                        problems.push(problemAtPath(src, ['spec', i, 'devcontainer'], `${c.devcontainer}: ${why}`, 'Unsupported devcontainer'));
+                }
             }
             if (c.image !== undefined && c.github === undefined) {
                 const isTemplate = imageNames.includes(c.image);
@@ -58425,6 +58430,35 @@ function checkImage(repo, t, options) {
     });
     return problems;
 }
+/** devcontainer.json is JSON with comments and trailing commas. */
+function parseJsonc(text) {
+    const withoutComments = text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str) => str ?? '');
+    return JSON.parse(withoutComments.replace(/,(\s*[}\]])/g, '$1'));
+}
+/**
+ * What build-image can take from a Dev Container definition: `image`, or `build` with
+ * `dockerfile`, `context` and `args`. Features need the devcontainer CLI; say so plainly.
+ */
+function devcontainerProblem(text) {
+    let config;
+    try {
+        config = parseJsonc(text);
+    }
+    catch (err) {
+        return `not valid JSON: ${err.message}`;
+    }
+    if (config === null || typeof config !== 'object')
+        return 'expected a JSON object';
+    if (config.dockerComposeFile !== undefined)
+        return 'dockerComposeFile is not supported; list the services as containers of the environment instead';
+    if (config.features && Object.keys(config.features).length > 0) {
+        return `features are not supported (${Object.keys(config.features).join(', ')}); install those tools in the Dockerfile instead`;
+    }
+    if (config.image === undefined && config.build?.dockerfile === undefined && config.dockerFile === undefined) {
+        return "needs 'image' or 'build.dockerfile'";
+    }
+    return undefined;
+}
 
 // EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
 var _2020 = __nccwpck_require__(2210);
@@ -58465,7 +58499,20 @@ function validateSchema(kind, file) {
     const validate = validators()[kind];
     if (validate(file.data))
         return [];
-    return reduceErrors(validate.errors ?? []).map((e) => toProblem(kind, file, e));
+    return dropTypoEchoes(reduceErrors(validate.errors ?? [])).map((e) => toProblem(kind, file, e));
+}
+/** A misspelt key shows up twice, as unknown and as missing: keep the "did you mean". */
+function dropTypoEchoes(errors) {
+    const suggested = new Set();
+    for (const e of errors) {
+        if (e.keyword !== 'additionalProperties')
+            continue;
+        const allowed = Object.keys(e.parentSchema.properties ?? {});
+        const guess = closest(e.params.additionalProperty, allowed);
+        if (guess)
+            suggested.add(`${e.instancePath}\0${guess}`);
+    }
+    return errors.filter((e) => e.keyword !== 'required' || !suggested.has(`${e.instancePath}\0${e.params.missingProperty}`));
 }
 function pathOf(error) {
     if (error.instancePath === '')
@@ -59462,6 +59509,38 @@ function annotationPrefix(root) {
     return rel === '' ? '' : `${rel}/`;
 }
 
+;// CONCATENATED MODULE: ./src/actions/annotate.ts
+// Problems as GitHub annotations and job-summary tables, the same way in every action.
+
+
+
+
+
+/** One `core.error` per problem, placed on the file, line and column it is about. */
+function annotateProblems(problems, prefix) {
+    for (const p of problems) {
+        const oneLine = p.endLine === p.line;
+        error(p.message, {
+            title: p.title,
+            file: prefix + p.file,
+            startLine: p.line || undefined,
+            startColumn: p.column || undefined,
+            endLine: oneLine ? p.endLine : undefined,
+            endColumn: oneLine ? p.endColumn : undefined,
+        });
+    }
+}
+/** Annotates invalid templates, writes them to the summary, and returns the error to fail with. */
+async function reportInvalidTemplates(err, templatesDir, heading) {
+    const prefix = annotationPrefix(resolveRoot(templatesDir));
+    annotateProblems(err.problems, prefix);
+    await summary
+        .addHeading(heading, 2)
+        .addRaw(`The templates have problems:\n\n${problemsTable(err.problems.map((p) => ({ ...p, file: prefix + p.file })))}\n`)
+        .write();
+    return new errors_UserError(`the templates have ${err.problems.length} problem(s); see the annotations`);
+}
+
 ;// CONCATENATED MODULE: ./src/actions/runner.ts
 // Shared by every action entry point: one try/catch, one failure policy.
 
@@ -59512,11 +59591,7 @@ void runAction(async () => {
     catch (err) {
         if (!(err instanceof InvalidTemplatesError))
             throw err;
-        const prefix = annotationPrefix(inputs.dir);
-        for (const p of err.problems)
-            error(p.message, { title: p.title, file: prefix + p.file, startLine: p.line || undefined, startColumn: p.column || undefined });
-        await summary.addHeading('Build plan', 2).addRaw(`The templates have problems:\n\n${problemsTable(err.problems)}\n`).write();
-        throw new Error(`the templates have ${err.problems.length} problem(s); see the annotations`);
+        throw await reportInvalidTemplates(err, inputs.dir, 'Build plan');
     }
     setOutput('order', JSON.stringify(plan.order));
     setOutput('levels', JSON.stringify(plan.levels));

@@ -55786,6 +55786,11 @@ function checkRepo(repo, options = {}) {
                     problems.push(problemAtPath(src, ['spec', i, 'devcontainer'], `devcontainer '${c.devcontainer}' is outside the repository`, 'Path outside repository'));
                 else if (!(0,external_node_fs_namespaceObject.existsSync)(path))
                     problems.push(problemAtPath(src, ['spec', i, 'devcontainer'], `devcontainer file '${c.devcontainer}' does not exist`, 'Missing file'));
+                else {
+                    const why = devcontainerProblem((0,external_node_fs_namespaceObject.readFileSync)(path, 'utf8'));
+                    if (why)
+                        problems.push(problemAtPath(src, ['spec', i, 'devcontainer'], `${c.devcontainer}: ${why}`, 'Unsupported devcontainer'));
+                }
             }
             if (c.image !== undefined && c.github === undefined) {
                 const isTemplate = imageNames.includes(c.image);
@@ -55892,6 +55897,35 @@ function checkImage(repo, t, options) {
     });
     return problems;
 }
+/** devcontainer.json is JSON with comments and trailing commas. */
+function parseJsonc(text) {
+    const withoutComments = text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str) => str ?? '');
+    return JSON.parse(withoutComments.replace(/,(\s*[}\]])/g, '$1'));
+}
+/**
+ * What build-image can take from a Dev Container definition: `image`, or `build` with
+ * `dockerfile`, `context` and `args`. Features need the devcontainer CLI; say so plainly.
+ */
+function devcontainerProblem(text) {
+    let config;
+    try {
+        config = parseJsonc(text);
+    }
+    catch (err) {
+        return `not valid JSON: ${err.message}`;
+    }
+    if (config === null || typeof config !== 'object')
+        return 'expected a JSON object';
+    if (config.dockerComposeFile !== undefined)
+        return 'dockerComposeFile is not supported; list the services as containers of the environment instead';
+    if (config.features && Object.keys(config.features).length > 0) {
+        return `features are not supported (${Object.keys(config.features).join(', ')}); install those tools in the Dockerfile instead`;
+    }
+    if (config.image === undefined && config.build?.dockerfile === undefined && config.dockerFile === undefined) {
+        return "needs 'image' or 'build.dockerfile'";
+    }
+    return undefined;
+}
 
 // EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
 var _2020 = __nccwpck_require__(2210);
@@ -55932,7 +55966,20 @@ function validateSchema(kind, file) {
     const validate = validators()[kind];
     if (validate(file.data))
         return [];
-    return reduceErrors(validate.errors ?? []).map((e) => toProblem(kind, file, e));
+    return dropTypoEchoes(reduceErrors(validate.errors ?? [])).map((e) => toProblem(kind, file, e));
+}
+/** A misspelt key shows up twice, as unknown and as missing: keep the "did you mean". */
+function dropTypoEchoes(errors) {
+    const suggested = new Set();
+    for (const e of errors) {
+        if (e.keyword !== 'additionalProperties')
+            continue;
+        const allowed = Object.keys(e.parentSchema.properties ?? {});
+        const guess = suggest_closest(e.params.additionalProperty, allowed);
+        if (guess)
+            suggested.add(`${e.instancePath}\0${guess}`);
+    }
+    return errors.filter((e) => e.keyword !== 'required' || !suggested.has(`${e.instancePath}\0${e.params.missingProperty}`));
 }
 function pathOf(error) {
     if (error.instancePath === '')
@@ -56078,7 +56125,7 @@ function load_relativePath(root, path) {
     return (0,external_node_path_namespaceObject.relative)(root, path).split(external_node_path_namespaceObject.sep).join('/');
 }
 /** The repo root for a DIR argument: DIR itself, or its parent when DIR is the `.coder` folder. */
-function resolveRoot(dir) {
+function load_resolveRoot(dir) {
     const abs = (0,external_node_path_namespaceObject.resolve)(dir);
     if (!(0,external_node_fs_namespaceObject.existsSync)(abs))
         throw new errors_UserError(`no such directory: ${dir}`);
@@ -56699,7 +56746,7 @@ function githubAnnotation(p, pathPrefix = '') {
     return `::error ${props.join(',')}::${problems_escapeData(p.message)}`;
 }
 /** A markdown table of problems for job summaries. */
-function problemsTable(problems) {
+function problems_problemsTable(problems) {
     const cell = (s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
     return [
         '| File | Line | Problem |',
@@ -56722,7 +56769,7 @@ function problemsTable(problems) {
 
 /** Loads, schema-checks and cross-checks every template, and builds the graph. */
 function validateRepo(dir, options = {}) {
-    const root = resolveRoot(dir);
+    const root = load_resolveRoot(dir);
     const { repo, problems } = loadTemplates(root, options);
     problems.push(...checkRepo(repo, options));
     const { graph, problems: graphProblems } = buildGraph(repo, options.buildArgs);
@@ -56856,7 +56903,7 @@ function workspace() {
     return process.env.GITHUB_WORKSPACE ?? process.cwd();
 }
 /** Prefix that turns a repo-root-relative path into a workspace-relative one for annotations. */
-function annotationPrefix(root) {
+function inputs_annotationPrefix(root) {
     const rel = (0,external_node_path_namespaceObject.relative)(workspace(), root).split('\\').join('/');
     return rel === '' ? '' : `${rel}/`;
 }
@@ -56884,8 +56931,41 @@ async function runPost(body) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/actions/annotate.ts
+// Problems as GitHub annotations and job-summary tables, the same way in every action.
+
+
+
+
+
+/** One `core.error` per problem, placed on the file, line and column it is about. */
+function annotateProblems(problems, prefix) {
+    for (const p of problems) {
+        const oneLine = p.endLine === p.line;
+        error(p.message, {
+            title: p.title,
+            file: prefix + p.file,
+            startLine: p.line || undefined,
+            startColumn: p.column || undefined,
+            endLine: oneLine ? p.endLine : undefined,
+            endColumn: oneLine ? p.endColumn : undefined,
+        });
+    }
+}
+/** Annotates invalid templates, writes them to the summary, and returns the error to fail with. */
+async function reportInvalidTemplates(err, templatesDir, heading) {
+    const prefix = annotationPrefix(resolveRoot(templatesDir));
+    annotateProblems(err.problems, prefix);
+    await core.summary
+        .addHeading(heading, 2)
+        .addRaw(`The templates have problems:\n\n${problemsTable(err.problems.map((p) => ({ ...p, file: prefix + p.file })))}\n`)
+        .write();
+    return new UserError(`the templates have ${err.problems.length} problem(s); see the annotations`);
+}
+
 ;// CONCATENATED MODULE: ./src/actions/validate/main.ts
 // actions/validate: one annotation per problem, a summary table, outputs `valid` and `problems`.
+
 
 
 
@@ -56902,23 +56982,14 @@ function getInputs() {
 void runAction(async () => {
     const inputs = getInputs();
     const { root, repo, problems } = validateRepo(inputs.dir, inputs);
-    const prefix = annotationPrefix(root);
-    for (const p of problems) {
-        error(p.message, {
-            title: p.title,
-            file: prefix + p.file,
-            startLine: p.line || undefined,
-            startColumn: p.column || undefined,
-            endLine: p.endLine === p.line ? p.endLine : undefined,
-            endColumn: p.endLine === p.line ? p.endColumn : undefined,
-        });
-    }
+    const prefix = inputs_annotationPrefix(root);
+    annotateProblems(problems, prefix);
     setOutput('valid', problems.length === 0);
     setOutput('problems', JSON.stringify(problems.map(({ file, line, column, message }) => ({ file: prefix + file, line, column, message }))));
     const counts = `${repo.images.length} images, ${repo.environments.length} environments, ${repo.secrets.length} secrets`;
     await summary
         .addHeading('Template validation', 2)
-        .addRaw(problems.length === 0 ? `All templates are valid (${counts}).\n` : `${problems.length} problem(s) in ${counts}:\n\n${problemsTable(problems.map((p) => ({ ...p, file: prefix + p.file })))}\n`)
+        .addRaw(problems.length === 0 ? `All templates are valid (${counts}).\n` : `${problems.length} problem(s) in ${counts}:\n\n${problems_problemsTable(problems.map((p) => ({ ...p, file: prefix + p.file })))}\n`)
         .write();
     if (problems.length > 0)
         setFailed(`${problems.length} template problem(s); see the annotations`);
