@@ -23,7 +23,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 
 /**
  * node:util parseArgs with the errors turned into usage errors that name the command.
- * `--help` is always accepted and reported as `help: true`.
+ * `--help` is answered by the dispatcher (src/cli/main.ts) before a command runs.
  */
 export function parseCommandArgs<O extends Options>(
   command: string,
@@ -34,7 +34,7 @@ export function parseCommandArgs<O extends Options>(
   try {
     return parseArgs({
       args,
-      options: { ...options, help: { type: 'boolean', short: 'h' } },
+      options,
       allowPositionals,
       strict: true,
     });

@@ -35,6 +35,11 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.err(`build-image: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
+  // `--help` wins over every other flag, and over errors in them.
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.help);
+    return 0;
+  }
   try {
     return await command.run(rest, io);
   } catch (err) {

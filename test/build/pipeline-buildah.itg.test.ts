@@ -3,8 +3,8 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startRegistry, type TestRegistry } from '../harness/registry.js';
-import { pushBusyboxImage } from '../harness/buildah.js';
+import type { TestRegistry } from '../harness/registry.js';
+import { registryWithBusybox } from '../harness/buildah.js';
 import { BuildahBuilder } from '../../src/build/buildah.js';
 import { runPipeline, summaryMarkdown, imagesOutput, type PipelineOptions } from '../../src/pipeline.js';
 import type { Builder, BuildRequest } from '../../src/build/types.js';
@@ -31,9 +31,7 @@ let registry: TestRegistry;
 let busybox: string;
 
 beforeAll(async () => {
-  registry = await startRegistry();
-  busybox = `${registry.host}/library/busybox:1.36`;
-  await pushBusyboxImage(busybox);
+  ({ registry, busybox } = await registryWithBusybox());
 }, 120000);
 
 afterAll(async () => {

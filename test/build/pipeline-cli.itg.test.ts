@@ -4,8 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main.js';
-import { startRegistry, type TestRegistry } from '../harness/registry.js';
-import { pushBusyboxImage } from '../harness/buildah.js';
+import type { TestRegistry } from '../harness/registry.js';
+import { registryWithBusybox } from '../harness/buildah.js';
 import { freePort } from '../harness/ports.js';
 
 async function cli(...args: string[]) {
@@ -19,9 +19,7 @@ let registry: TestRegistry;
 let busybox: string;
 
 beforeAll(async () => {
-  registry = await startRegistry();
-  busybox = `${registry.host}/library/busybox:1.36`;
-  await pushBusyboxImage(busybox);
+  ({ registry, busybox } = await registryWithBusybox());
 }, 120000);
 
 afterAll(async () => {

@@ -41,3 +41,12 @@ export async function pushBusyboxImage(ref: string, options: { user?: string } =
     await buildah(['rm', container]).catch(() => undefined);
   }
 }
+
+/** A loopback registry holding busybox as `library/busybox:1.36`, the examples' upstream base. */
+export async function registryWithBusybox(): Promise<{ registry: import('./registry.js').TestRegistry; busybox: string }> {
+  const { startRegistry } = await import('./registry.js');
+  const registry = await startRegistry();
+  const busybox = `${registry.host}/library/busybox:1.36`;
+  await pushBusyboxImage(busybox);
+  return { registry, busybox };
+}

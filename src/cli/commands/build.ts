@@ -91,10 +91,6 @@ export const buildCommand: Command = {
       kubeconfig: { type: 'string' },
       'executor-image': { type: 'string' },
     });
-    if (values.help) {
-      io.out(help);
-      return 0;
-    }
     const kind = oneOf('build', 'builder', values.builder, BUILDER_KINDS, 'buildah');
     const format = oneOf('build', 'format', values.format, ['text', 'json'] as const, 'text');
     const maxParallel = positiveInteger('max-parallel', values['max-parallel'], 4);

@@ -23,7 +23,7 @@ Options:
 
 export const checkImageCommand: Command = {
   name: 'check-image',
-  summary: 'Check an image in a registry against the image minimums',
+  summary: 'check an image in a registry against the image minimums',
   help: HELP,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs('check-image', args, {
@@ -32,10 +32,6 @@ export const checkImageCommand: Command = {
       format: { type: 'string' },
       insecure: { type: 'boolean' },
     });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
     if (positionals.length !== 1) throw new UsageError(`check-image: name exactly one image reference\nRun 'build-image check-image --help' for usage.`);
     const profile = oneOf('check-image', 'minimums', values.minimums, MINIMUMS_PROFILES, 'coder');
     const format = oneOf('check-image', 'format', values.format, ['text', 'json'] as const, 'text');

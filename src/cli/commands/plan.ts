@@ -32,10 +32,6 @@ export const planCommand: Command = {
       'convention-registry': { type: 'string' },
       'build-arg': { type: 'string', multiple: true },
     });
-    if (values.help) {
-      io.out(help);
-      return 0;
-    }
     const format = oneOf('plan', 'format', values.format, ['text', 'json', 'mermaid'] as const, 'text');
     const [dir = io.cwd, ...names] = positionals;
     try {

@@ -30,7 +30,7 @@ Prints JSON: for each target tag, the previous and the new digest, and the rollb
 
 export const promoteCommand: Command = {
   name: 'promote',
-  summary: 'Move tags (e.g. latest) to the tested digest, all or nothing',
+  summary: 'move tags (e.g. latest) to the tested digest, all or nothing',
   help: HELP,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs('promote', args, {
@@ -39,10 +39,6 @@ export const promoteCommand: Command = {
       to: { type: 'string', multiple: true },
       insecure: { type: 'boolean' },
     });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
     if (positionals.length === 0) throw new UsageError(`promote: name at least one repository\nRun 'build-image promote --help' for usage.`);
     const digest = values.digest !== undefined ? parseDigest(values.digest, '--digest') : undefined;
     const refs = positionals.map((p) => parseReference(p));

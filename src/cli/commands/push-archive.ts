@@ -21,14 +21,10 @@ Options:
 
 export const pushArchiveCommand: Command = {
   name: 'push-archive',
-  summary: 'Push a docker-archive or OCI layout to a registry, skipping blobs it has',
+  summary: 'push a docker-archive or OCI layout to a registry, skipping blobs it has',
   help: HELP,
   async run(args, io) {
     const { values, positionals } = parseCommandArgs('push-archive', args, { image: { type: 'string' }, insecure: { type: 'boolean' } });
-    if (values.help) {
-      io.out(HELP);
-      return 0;
-    }
     if (positionals.length !== 1) throw new UsageError(`push-archive: name exactly one archive file or layout directory\nRun 'build-image push-archive --help' for usage.`);
     if (!values.image) throw new UsageError(`push-archive: --image REPO:TAG is required`);
     const ref = parseReference(values.image);

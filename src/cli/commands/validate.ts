@@ -32,10 +32,6 @@ export const validateCommand: Command = {
       'convention-registry': { type: 'string' },
       'build-arg': { type: 'string', multiple: true },
     });
-    if (values.help) {
-      io.out(help);
-      return 0;
-    }
     if (positionals.length > 1) throw new UsageError(`validate: expected at most one DIR, got ${positionals.length}`);
     const format = oneOf('validate', 'format', values.format, ['text', 'json', 'github'] as const, 'text');
     const dir = positionals[0] ?? io.cwd;
