@@ -26,9 +26,15 @@ for (const { src, out } of entries) {
   if (src === 'src/cli/index.ts' && !code.startsWith('#!')) code = `#!/usr/bin/env node\n${code}`;
   writeFileSync(out, code);
   if (src === 'src/cli/index.ts') chmodSync(out, 0o755);
+  // Lazily loaded chunks (e.g. the Kubernetes client) sit beside the entry; main and post of
+  // one action share a folder, so a chunk name they both emit must have the same content.
   for (const extra of readdirSync(tmp)) {
     if (extra === 'index.js') continue;
-    copyFileSync(join(tmp, extra), join(dir, extra));
+    const target = join(dir, extra);
+    if (existsSync(target) && !readFileSync(target).equals(readFileSync(join(tmp, extra)))) {
+      throw new Error(`${src}: chunk ${extra} differs from the one already in ${dir}`);
+    }
+    copyFileSync(join(tmp, extra), target);
   }
   rmSync(tmp, { recursive: true, force: true });
   console.log(`${src} -> ${out}`);

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { BuildahBuilder, budArgs, fromArgs, localImageName, pushArgs, runArgs, type BuildahFiles } from './build/buildah.js';
 import { Buildah } from './buildah/index.js';
 import type { Builder, BuildRequest, BuildResult, SmokeRequest, SmokeResult } from './build/types.js';
-import { KanikoBuilder, type KanikoBuilderOptions } from './build/kaniko.js';
+import type { KanikoBuilder, KanikoBuilderOptions } from './build/kaniko.js';
 import type { CredentialSources } from './registry/credentials.js';
 import { stringify } from 'yaml';
 
@@ -36,8 +36,14 @@ function kanikoOptions(settings: BuilderSettings): KanikoBuilderOptions {
   };
 }
 
+/** The Kubernetes client is a large module: load it only when kaniko is asked for. */
+async function kanikoBuilder(options: KanikoBuilderOptions): Promise<KanikoBuilder> {
+  const { KanikoBuilder } = await import('./build/kaniko.js');
+  return new KanikoBuilder(options);
+}
+
 export async function createBuilder(kind: BuilderKind, settings: BuilderSettings): Promise<Builder> {
-  if (kind === 'kaniko') return new KanikoBuilder(kanikoOptions(settings));
+  if (kind === 'kaniko') return kanikoBuilder(kanikoOptions(settings));
   return new BuildahBuilder({
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     ...(settings.runId ? { runId: settings.runId } : {}),
@@ -104,13 +110,10 @@ export function shellQuote(arg: string): string {
 /** Prints the Kubernetes objects each kaniko build would create (secrets redacted); creates nothing. */
 export class KanikoDryRun implements Builder {
   readonly kind = 'kaniko' as const;
-  private readonly kaniko: KanikoBuilder;
   constructor(
     private readonly print: (text: string) => void,
-    settings: BuilderSettings,
-  ) {
-    this.kaniko = new KanikoBuilder({ ...kanikoOptions(settings), preflight: false });
-  }
+    private readonly kaniko: KanikoBuilder,
+  ) {}
 
   async build(request: BuildRequest): Promise<BuildResult> {
     const plan = this.kaniko.dryRun(request);
@@ -139,5 +142,6 @@ export class KanikoDryRun implements Builder {
 }
 
 export async function createDryRunBuilder(kind: BuilderKind, print: (text: string) => void, settings: BuilderSettings): Promise<Builder> {
-  return kind === 'kaniko' ? new KanikoDryRun(print, settings) : new BuildahDryRun(print);
+  if (kind === 'kaniko') return new KanikoDryRun(print, await kanikoBuilder({ ...kanikoOptions(settings), preflight: false }));
+  return new BuildahDryRun(print);
 }

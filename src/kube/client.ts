@@ -3,6 +3,8 @@
 // into messages from the server's Status, and watches resume after a drop (from the last
 // resourceVersion seen) and relist after 410 Gone.
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import {
   AppsV1Api,
@@ -52,6 +54,11 @@ export function loadKubeConfig(options: Pick<KubeClientOptions, 'kubeconfigPath'
     } else if (!env.KUBECONFIG && env.KUBERNETES_SERVICE_HOST) {
       kc.loadFromCluster();
     } else {
+      const path = env.KUBECONFIG ? undefined : join(env.HOME ?? homedir(), '.kube', 'config');
+      // loadFromDefault would fall back to http://localhost:8080; say what is missing instead.
+      if (path && !existsSync(path)) {
+        throw new UserError('no Kubernetes configuration: set KUBECONFIG, pass a kubeconfig path, or run the job inside the cluster (a self-hosted runner pod)');
+      }
       kc.loadFromDefault();
     }
   } catch (err) {

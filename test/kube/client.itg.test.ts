@@ -104,6 +104,8 @@ test('kubeconfig loading: explicit path, context selection, clear errors', () =>
   expect(loadKubeConfig({ kubeconfigPath: sim.kubeconfigPath, context: 'kube-sim' }).getCurrentContext()).toBe('kube-sim');
   expect(() => loadKubeConfig({ kubeconfigPath: sim.kubeconfigPath, context: 'prod' })).toThrow("kubeconfig has no context 'prod' (known: kube-sim)");
   expect(() => loadKubeConfig({ kubeconfigPath: '/nonexistent/kubeconfig' })).toThrow('kubeconfig not found: /nonexistent/kubeconfig');
+  // Nothing configured: a message, not a silent fall-back to http://localhost:8080.
+  expect(() => loadKubeConfig({}, { HOME: '/nonexistent-home' })).toThrow(/no Kubernetes configuration: set KUBECONFIG/);
   const previous = process.env.KUBECONFIG;
   process.env.KUBECONFIG = sim.kubeconfigPath;
   try {

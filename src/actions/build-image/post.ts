@@ -2,7 +2,6 @@
 import * as core from '@actions/core';
 import { runPost } from '../runner.js';
 import { cleanupRun } from '../../build/buildah.js';
-import { KanikoBuilder } from '../../build/kaniko.js';
 import { State } from './state.js';
 
 void runPost(async () => {
@@ -16,6 +15,7 @@ void runPost(async () => {
   }
   // Pods and secrets carry the run id as a label: one label selector removes them all.
   const namespace = core.getState(State.namespace);
+  const { KanikoBuilder } = await import('../../build/kaniko.js');
   await new KanikoBuilder({ runId, preflight: false, ...(namespace ? { namespace } : {}) }).cleanup();
   core.info(`removed the kaniko pods and secrets of run ${runId}`);
 });

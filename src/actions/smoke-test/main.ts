@@ -55,6 +55,12 @@ void runAction(async () => {
   const chosen = names
     .map((n) => plan.images[n]!)
     .filter((image) => image.smoke.length > 0 && (Object.keys(inputs.built).length === 0 || inputs.built[image.name] !== undefined));
+  if (chosen.length === 0) {
+    core.info('no image to test: none of the chosen images declares smoke tests');
+    core.setOutput('passed', true);
+    core.setOutput('results', '{}');
+    return;
+  }
   const builder = await createBuilder(inputs.builder, { credentials: { named: inputs.credentials }, ...(inputs.namespace ? { namespace: inputs.namespace } : {}) });
   const controller = new AbortController();
   const cancel = (): void => controller.abort();
