@@ -234,3 +234,37 @@ function semaphore(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
     }
   };
 }
+
+/** One entry of the build-image action's `images` output, as far as promotion reads it. */
+export interface BuiltImage {
+  status?: string;
+  digest?: string | null;
+  repository?: string;
+  smoke?: string;
+  promote?: { from: string; to: string[] };
+}
+
+/**
+ * Promotion requests for what a build pushed and tested: every image with a `promote` hint
+ * (built or reused, smoke tests passed or none declared) moves its hint's tags to exactly the
+ * digest that was tested, and only if the test tag still points at it. The rest are listed
+ * as left out, with why.
+ */
+export function requestsFromBuild(images: Readonly<Record<string, BuiltImage>>): { requests: PromotionRequest[]; leftOut: string[] } {
+  const requests: PromotionRequest[] = [];
+  const leftOut: string[] = [];
+  for (const [name, image] of Object.entries(images)) {
+    if (!image.promote || !image.digest || !image.repository) {
+      leftOut.push(`${name}: not promoted (${image.status ?? 'unknown status'}${image.smoke === 'failed' ? ', smoke tests failed' : ''})`);
+      continue;
+    }
+    const source = parseReference(image.repository);
+    requests.push({
+      source: { registry: source.registry, repository: source.repository },
+      fromTag: image.promote.from,
+      digest: image.digest,
+      targets: image.promote.to.map((tag) => ({ registry: source.registry, repository: source.repository, tag })),
+    });
+  }
+  return { requests, leftOut };
+}

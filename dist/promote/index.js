@@ -40058,7 +40058,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue
@@ -41738,6 +41738,30 @@ function semaphore(max) {
         }
     };
 }
+/**
+ * Promotion requests for what a build pushed and tested: every image with a `promote` hint
+ * (built or reused, smoke tests passed or none declared) moves its hint's tags to exactly the
+ * digest that was tested, and only if the test tag still points at it. The rest are listed
+ * as left out, with why.
+ */
+function requestsFromBuild(images) {
+    const requests = [];
+    const leftOut = [];
+    for (const [name, image] of Object.entries(images)) {
+        if (!image.promote || !image.digest || !image.repository) {
+            leftOut.push(`${name}: not promoted (${image.status ?? 'unknown status'}${image.smoke === 'failed' ? ', smoke tests failed' : ''})`);
+            continue;
+        }
+        const source = parseReference(image.repository);
+        requests.push({
+            source: { registry: source.registry, repository: source.repository },
+            fromTag: image.promote.from,
+            digest: image.digest,
+            targets: image.promote.to.map((tag) => ({ registry: source.registry, repository: source.repository, tag })),
+        });
+    }
+    return { requests, leftOut };
+}
 
 ;// CONCATENATED MODULE: ./src/registry/setup.ts
 // Building a RegistryClient from what the CLI and the actions are given.
@@ -41774,7 +41798,20 @@ function getInputs() {
     for (const secret of secretValues(credentials))
         core_setSecret(secret);
     const digest = getInput('digest');
+    const built = getInput('built');
+    let parsed;
+    if (built) {
+        try {
+            parsed = JSON.parse(built);
+        }
+        catch {
+            throw new errors_UserError("input 'built': not valid JSON (pass the build-image action's 'images' output)");
+        }
+        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+            throw new errors_UserError("input 'built': expected the build-image action's 'images' output, a JSON object keyed by image name");
+    }
     return {
+        ...(parsed ? { built: parsed } : {}),
         images: listInput('images'),
         from: getInput('from') || undefined,
         digest: digest ? parseDigest(digest, "input 'digest'") : undefined,
@@ -41804,7 +41841,21 @@ function summaryMarkdown(report) {
 }
 void runAction(async () => {
     const inputs = getInputs();
-    const requests = requestsFrom(inputs);
+    let requests;
+    if (inputs.built) {
+        if (inputs.images.length > 0)
+            throw new errors_UserError("give either 'built' or 'images', not both");
+        const fromBuild = requestsFromBuild(inputs.built);
+        for (const line of fromBuild.leftOut)
+            warning(line);
+        requests = fromBuild.requests;
+        if (requests.length === 0) {
+            info('nothing to promote: no image in the build output passed its tests');
+            return;
+        }
+    }
+    else
+        requests = requestsFrom(inputs);
     const client = createRegistryClient({ named: inputs.credentials, insecure: inputs.insecureRegistries });
     const report = await promote(client, requests, {
         rollbackFlags: inputs.insecureRegistries.length ? ['--insecure'] : [],

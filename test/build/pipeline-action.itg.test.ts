@@ -94,6 +94,17 @@ test('build-image builds the examples with buildah; smoke-test and post run afte
   expect(results['team-dev']!.results.map((r) => [r.name, r.passed])).toEqual([['user', true], ['layers', true]]);
   expect(smoke.summary).toMatch(/\| team-dev \| passed \|/);
 
+  // Promote what the build tested: each image's tags move to exactly its tested digest.
+  const promote = await runEntry('src/actions/promote/main.ts', { built: main.outputs.images!, 'insecure-registries': registry.host });
+  expect(promote.stdout).not.toContain('::error');
+  expect(promote.code).toBe(0);
+  const moved = JSON.parse(promote.outputs.result!) as { promoted: { targets: { reference: string; digest: string }[] }[] };
+  expect(moved.promoted.flatMap((p) => p.targets.map((t) => [t.reference, t.digest]))).toEqual([
+    [`${registry.host}/action/acme/base:latest`, images.base!.digest],
+    [`${registry.host}/action/acme/golden:latest`, images.golden!.digest],
+    [`${registry.host}/action/acme/team-dev:ubuntu`, images['team-dev']!.digest],
+  ]);
+
   // Without `built`, the smoke-test action resolves each image's test tag to a digest.
   const byTag = await runEntry('src/actions/smoke-test/main.ts', { ...common, images: 'golden' });
   expect(JSON.parse(byTag.outputs.results!).golden).toMatchObject({ status: 'passed', reference: images.golden!.reference });

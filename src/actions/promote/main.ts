@@ -2,13 +2,15 @@
 import * as core from '@actions/core';
 import { runAction } from '../runner.js';
 import { listInput } from '../inputs.js';
-import { parseTargets, promote, type PromotionReport, type PromotionRequest } from '../../promote.js';
+import { parseTargets, promote, requestsFromBuild, type BuiltImage, type PromotionReport, type PromotionRequest } from '../../promote.js';
 import { parseNamedCredentials, secretValues, type NamedCredential } from '../../registry/credentials.js';
 import { parseDigest, parseReference } from '../../registry/reference.js';
 import { createRegistryClient } from '../../registry/setup.js';
 import { UserError } from '../../errors.js';
 
 interface Inputs {
+  /** The build-image action's `images` output, when promoting what a build tested. */
+  built?: Record<string, BuiltImage>;
   images: string[];
   from?: string;
   digest?: string;
@@ -21,7 +23,18 @@ function getInputs(): Inputs {
   const credentials = parseNamedCredentials(core.getInput('credentials'));
   for (const secret of secretValues(credentials)) core.setSecret(secret);
   const digest = core.getInput('digest');
+  const built = core.getInput('built');
+  let parsed: Record<string, BuiltImage> | undefined;
+  if (built) {
+    try {
+      parsed = JSON.parse(built) as Record<string, BuiltImage>;
+    } catch {
+      throw new UserError("input 'built': not valid JSON (pass the build-image action's 'images' output)");
+    }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UserError("input 'built': expected the build-image action's 'images' output, a JSON object keyed by image name");
+  }
   return {
+    ...(parsed ? { built: parsed } : {}),
     images: listInput('images'),
     from: core.getInput('from') || undefined,
     digest: digest ? parseDigest(digest, "input 'digest'") : undefined,
@@ -53,7 +66,17 @@ function summaryMarkdown(report: PromotionReport): string {
 
 void runAction(async () => {
   const inputs = getInputs();
-  const requests = requestsFrom(inputs);
+  let requests: PromotionRequest[];
+  if (inputs.built) {
+    if (inputs.images.length > 0) throw new UserError("give either 'built' or 'images', not both");
+    const fromBuild = requestsFromBuild(inputs.built);
+    for (const line of fromBuild.leftOut) core.warning(line);
+    requests = fromBuild.requests;
+    if (requests.length === 0) {
+      core.info('nothing to promote: no image in the build output passed its tests');
+      return;
+    }
+  } else requests = requestsFrom(inputs);
   const client = createRegistryClient({ named: inputs.credentials, insecure: inputs.insecureRegistries });
   const report = await promote(client, requests, {
     rollbackFlags: inputs.insecureRegistries.length ? ['--insecure'] : [],
