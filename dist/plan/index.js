@@ -59325,28 +59325,28 @@ async function createPlan(dir, options = {}) {
     if (validation.problems.length > 0)
         throw new InvalidTemplatesError(validation.problems);
     const { root, repo, graph } = validation;
-    let reasons;
+    const known = [...graph.nodes.keys()];
+    for (const name of options.names ?? []) {
+        if (!graph.nodes.has(name)) {
+            const guess = closest(name, known);
+            throw new UsageError(`unknown image '${name}'${guess ? `; did you mean '${guess}'?` : `; known images: ${known.sort().join(', ')}`}`);
+        }
+    }
     let since = options.since;
     if (since !== undefined && isNullRevision(since))
         since = undefined;
-    if (since !== undefined) {
+    let reasons;
+    if (options.names && options.names.length > 0) {
+        // Named images are built whatever changed; the changes, when asked for, still explain.
+        const changes = since !== undefined ? changeReasons(graph, await changedFilesSince(root, since)) : new Map();
+        reasons = new Map(options.names.map((n) => [n, [...(changes.get(n) ?? []), 'named on the command line']]));
+    }
+    else if (since !== undefined) {
         reasons = changeReasons(graph, await changedFilesSince(root, since));
     }
     else {
-        reasons = new Map([...graph.nodes.keys()].map((n) => [n, [options.since ? 'first push of this branch: building everything' : 'full build: no --since revision given']]));
-    }
-    if (options.names && options.names.length > 0) {
-        const known = [...graph.nodes.keys()];
-        for (const name of options.names) {
-            if (!graph.nodes.has(name)) {
-                const guess = closest(name, known);
-                throw new UsageError(`unknown image '${name}'${guess ? `; did you mean '${guess}'?` : `; known images: ${known.sort().join(', ')}`}`);
-            }
-        }
-        const named = new Set(options.names);
-        reasons = new Map([...graph.nodes.keys()].filter((n) => named.has(n)).map((n) => [n, [...(reasons.get(n) ?? []), 'named on the command line']]));
-        if (since !== undefined)
-            reasons = new Map([...reasons].filter(([n]) => named.has(n)));
+        const why = options.since ? 'first push of this branch: building everything' : 'full build: no --since revision given';
+        reasons = new Map(known.map((n) => [n, [why]]));
     }
     const hasher = new FileHasher();
     const images = {};

@@ -68,6 +68,13 @@ test('plan refuses invalid templates with every problem and exit 1', async () =>
   expect(stderr).toContain('dependency cycle: b -> c -> a -> b');
 });
 
+test('named images are planned alone, with why', async () => {
+  const plan = await createPlan('examples', { names: ['golden'] });
+  expect(plan.order).toEqual(['golden']);
+  expect(plan.images.golden!.reasons).toEqual(['named on the command line']);
+  expect(plan.images.base!.selected).toBe(false);
+});
+
 test('plan names unknown images with a suggestion', async () => {
   const { code, stderr } = await runCli(['plan', 'examples', 'goldn']);
   expect(code).toBe(2);
