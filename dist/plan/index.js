@@ -59243,6 +59243,15 @@ async function currentBranch(dir) {
         return undefined;
     }
 }
+/** True when files under `dir` differ from HEAD (edited, staged or untracked). */
+async function hasUncommittedChanges(dir) {
+    try {
+        return (await git(dir, ['status', '--porcelain', '--', '.'])).trim() !== '';
+    }
+    catch {
+        return false;
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/templates/problems.ts
 // A problem found in the templates: where it is and what to do about it.

@@ -57,3 +57,12 @@ export async function currentBranch(dir: string): Promise<string | undefined> {
     return undefined;
   }
 }
+
+/** True when files under `dir` differ from HEAD (edited, staged or untracked). */
+export async function hasUncommittedChanges(dir: string): Promise<boolean> {
+  try {
+    return (await git(dir, ['status', '--porcelain', '--', '.'])).trim() !== '';
+  } catch {
+    return false;
+  }
+}

@@ -99,3 +99,27 @@ test('a real build with buildah, then a run that reuses everything', async () =>
   expect(again.out).toMatch(/^base\s+reused\s/m);
   expect(again.out).toMatch(/^golden\s+reused\s.*passed \(2\)$/m);
 }, 300000);
+
+test('a build from uncommitted edits gets no commit tag, and says so', async () => {
+  const { cpSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const repo = mkdtempSync(join(tmpdir(), 'bi-dirty-'));
+  try {
+    cpSync('examples', repo, { recursive: true });
+    const git = (...args: string[]) => execFileSync('git', ['-C', repo, '-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { encoding: 'utf8' }).trim();
+    git('init', '-q', '-b', 'main');
+    git('add', '-A');
+    git('commit', '-qm', 'initial');
+    const sha = git('rev-parse', 'HEAD');
+    const clean = await cli('build', repo, 'base', '--dry-run', '--registry', '127.0.0.1:5000');
+    expect(clean.out).toContain(`docker://127.0.0.1:5000/acme/base:${sha}`);
+    writeFileSync(join(repo, 'images/base/extra.txt'), 'not committed\n');
+    const dirty = await cli('build', repo, 'base', '--dry-run', '--registry', '127.0.0.1:5000');
+    expect(dirty.code).toBe(0);
+    expect(dirty.err).toContain('uncommitted changes');
+    expect(dirty.out).not.toContain(sha);
+    expect(dirty.out).toContain('docker://127.0.0.1:5000/acme/base:main');
+  } finally {
+    rmSync(repo, { recursive: true, force: true });
+  }
+});

@@ -5,7 +5,7 @@ import { runPipeline, summaryText, imagesOutput, type ImageSelection } from '../
 import { BUILDER_KINDS, createBuilder, createDryRunBuilder, type BuilderSettings } from '../../pipeline-builders.js';
 import { InvalidTemplatesError } from '../../plan/index.js';
 import { formatProblem } from '../../templates/problems.js';
-import { currentBranch, headCommit } from '../../git/index.js';
+import { currentBranch, hasUncommittedChanges, headCommit } from '../../git/index.js';
 import { defaultDockerConfigPath, loadDockerConfig, parseNamedCredentials, type CredentialSources } from '../../registry/credentials.js';
 import { parseReference } from '../../registry/reference.js';
 import { UsageError, UserError, describeError } from '../../errors.js';
@@ -120,7 +120,12 @@ export const buildCommand: Command = {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
     try {
-      const commit = await headCommit(dir);
+      let commit = await headCommit(dir);
+      // An image built from edits that are not committed is not that commit's image.
+      if (commit && (await hasUncommittedChanges(dir))) {
+        io.err(`build: uncommitted changes under ${dir}: the images get no commit tag or revision label\n`);
+        commit = undefined;
+      }
       const branch = await currentBranch(dir);
       const result = await runPipeline({
         dir,
