@@ -1,39 +1,12 @@
 import { remainingCriticalPath, runGraph, scheduleBuilds, withAncestors, type BuildAvoidance, type ScheduleOptions } from './scheduler.js';
 import type { Plan, PlannedImage } from '../plan/types.js';
+import { plannedImage, planOf } from '../../test/harness/plan.js';
 import type { Builder, BuildRequest, BuildResult, SmokeResult } from './types.js';
 
 const SHA = 'c0ffee0000000000000000000000000000000001';
 const REGISTRY = '127.0.0.1:5000';
 
-function image(name: string, parents: string[] = [], extra: Partial<PlannedImage> = {}): PlannedImage {
-  return {
-    name,
-    file: `.coder/images/${name}.yaml`,
-    repository: `ghcr.io/acme/${name}`,
-    tags: [],
-    context: `images/${name}`,
-    dockerfile: `images/${name}/Dockerfile`,
-    parents,
-    from: parents.length ? parents.map((p, i) => ({ line: i + 1, ref: `ghcr.io/acme/${p}:latest`, parent: p })) : [{ line: 1, ref: 'busybox' }],
-    externalBases: parents.length ? [] : ['busybox'],
-    buildArgs: {},
-    smoke: [],
-    reasons: [],
-    selected: true,
-    contentHash: `content-${name}`,
-    ...extra,
-  };
-}
-
-function planOf(...images: PlannedImage[]): Plan {
-  return {
-    root: '/repo',
-    order: images.map((i) => i.name),
-    levels: [],
-    images: Object.fromEntries(images.map((i) => [i.name, i])),
-    environments: {},
-  };
-}
+const image = plannedImage;
 
 const digestOf = (name: string): string => `sha256:${Buffer.from(name).toString('hex').padEnd(64, '0').slice(0, 64)}`;
 

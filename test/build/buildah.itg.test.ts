@@ -2,7 +2,6 @@
 // in order through the scheduler with the buildah builder, pushed to a loopback registry and
 // smoke-tested. The child's layers must begin with its parent's exact layers.
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +11,7 @@ import { buildah, pushBusyboxImage } from '../harness/buildah.js';
 import { BuildahBuilder } from '../../src/build/buildah.js';
 import { scheduleBuilds, type ImageOutcome } from '../../src/build/scheduler.js';
 import type { Plan, PlannedImage } from '../../src/plan/types.js';
+import { plannedImage } from '../harness/plan.js';
 
 const run = promisify(execFile);
 const SHA = 'feedface00000000000000000000000000000001';
@@ -30,23 +30,7 @@ async function localContainerImages(): Promise<string[]> {
 }
 
 function image(name: string, parents: string[], from: PlannedImage['from'], extra: Partial<PlannedImage> = {}): PlannedImage {
-  return {
-    name,
-    file: `.coder/images/${name}.yaml`,
-    repository: `ghcr.io/acme/${name}`,
-    tags: [],
-    context: `images/${name}`,
-    dockerfile: `images/${name}/Dockerfile`,
-    parents,
-    from,
-    externalBases: [],
-    buildArgs: {},
-    smoke: [],
-    reasons: [],
-    selected: true,
-    contentHash: createHash('sha256').update(name).digest('hex'),
-    ...extra,
-  };
+  return plannedImage(name, parents, { from, externalBases: [], ...extra });
 }
 
 let registry: TestRegistry;
