@@ -40234,233 +40234,6 @@ async function runPost(body) {
 
 ;// CONCATENATED MODULE: external "node:path"
 const external_node_path_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:path");
-;// CONCATENATED MODULE: ./src/actions/inputs.ts
-// Reading action inputs the same way in every entry point.
-
-
-
-/** A comma- or newline-separated list input. */
-function listInput(name) {
-    return getInput(name)
-        .split(/[\n,]/)
-        .map((s) => s.trim())
-        .filter(Boolean);
-}
-/** `NAME=VALUE` lines, as the `build-args` input takes them. */
-function keyValueInput(name) {
-    const out = {};
-    for (const line of core.getMultilineInput(name)) {
-        const eq = line.indexOf('=');
-        if (eq <= 0)
-            throw new UserError(`input '${name}': expected NAME=VALUE lines, got '${line}'`);
-        out[line.slice(0, eq).trim()] = line.slice(eq + 1);
-    }
-    return out;
-}
-/** The templates folder input, resolved against the workspace. */
-function templatesDir() {
-    return resolve(workspace(), core.getInput('templates') || '.');
-}
-function workspace() {
-    return process.env.GITHUB_WORKSPACE ?? process.cwd();
-}
-/** Prefix that turns a repo-root-relative path into a workspace-relative one for annotations. */
-function annotationPrefix(root) {
-    const rel = relative(workspace(), root).split('\\').join('/');
-    return rel === '' ? '' : `${rel}/`;
-}
-
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: external "node:stream"
-var external_node_stream_ = __nccwpck_require__(7075);
-;// CONCATENATED MODULE: ./src/registry/auth.ts
-// Registry authentication: the `WWW-Authenticate` challenge (Basic or Bearer), and the
-// bearer-token flow of the distribution token spec with tokens cached per scope set.
-
-/**
- * Parses a `WWW-Authenticate` header: `Bearer realm="https://x/token",service="x",scope="a b"`.
- * Several challenges may be comma separated; params may be quoted (with \" escapes) or tokens.
- */
-function parseChallenges(header) {
-    if (header === undefined)
-        return [];
-    const text = Array.isArray(header) ? header.join(', ') : header;
-    const result = [];
-    let i = 0;
-    const skipSpace = () => {
-        while (i < text.length && /[\s,]/.test(text[i]))
-            i++;
-    };
-    const readToken = () => {
-        const start = i;
-        while (i < text.length && /[^\s,=]/.test(text[i]))
-            i++;
-        return text.slice(start, i);
-    };
-    let current;
-    while (i < text.length) {
-        skipSpace();
-        if (i >= text.length)
-            break;
-        const word = readToken();
-        let j = i;
-        while (j < text.length && text[j] === ' ')
-            j++;
-        if (text[j] === '=' && current && !(text[j + 1] === '=' || j + 1 >= text.length)) {
-            // key=value inside the current challenge
-            i = j + 1;
-            while (i < text.length && text[i] === ' ')
-                i++;
-            let value = '';
-            if (text[i] === '"') {
-                i++;
-                while (i < text.length && text[i] !== '"') {
-                    if (text[i] === '\\' && i + 1 < text.length)
-                        i++;
-                    value += text[i];
-                    i++;
-                }
-                i++;
-            }
-            else {
-                value = readToken();
-            }
-            current.params[word.toLowerCase()] = value;
-        }
-        else if (word) {
-            current = { scheme: word.toLowerCase(), params: {} };
-            result.push(current);
-            // token68 form (e.g. `Negotiate abc==`) is not used by registries: skip it
-        }
-        else {
-            i++;
-        }
-    }
-    return result;
-}
-/** `repository:acme/dev:pull,push` */
-function repositoryScope(repository, actions) {
-    return `repository:${repository}:${actions.join(',')}`;
-}
-/** Merges scopes for the same resource (`repository:a:pull` + `repository:a:push` -> `pull,push`). */
-function mergeScopes(scopes) {
-    const byResource = new Map();
-    for (const scope of scopes.flatMap((s) => s.split(' ')).filter(Boolean)) {
-        const last = scope.lastIndexOf(':');
-        const resource = last > 0 ? scope.slice(0, last) : scope;
-        const actions = last > 0 ? scope.slice(last + 1).split(',') : [];
-        const set = byResource.get(resource) ?? new Set();
-        actions.filter(Boolean).forEach((a) => set.add(a));
-        byResource.set(resource, set);
-    }
-    return [...byResource.entries()]
-        .map(([resource, actions]) => (actions.size ? `${resource}:${[...actions].sort().join(',')}` : resource))
-        .sort();
-}
-/** Refresh a token this long before it expires (or a quarter of its life, if shorter). */
-const EXPIRY_MARGIN_MS = 10_000;
-/**
- * Remembers, per registry, how it authenticates; hands out the Authorization header for a
- * request's scopes, fetching (once, even under concurrency) and caching bearer tokens.
- */
-class Authenticator {
-    loginFor;
-    requestToken;
-    now;
-    state = new Map();
-    constructor(loginFor, requestToken, now = Date.now) {
-        this.loginFor = loginFor;
-        this.requestToken = requestToken;
-        this.now = now;
-    }
-    get(registry) {
-        let s = this.state.get(registry);
-        if (!s) {
-            s = { scheme: 'none', tokens: new Map() };
-            this.state.set(registry, s);
-        }
-        return s;
-    }
-    /** Headers to send before any challenge, from what earlier requests taught us. */
-    async headers(registry, scopes) {
-        const s = this.get(registry);
-        if (s.scheme === 'basic') {
-            const login = this.loginFor(registry);
-            if (login?.username !== undefined && login.password !== undefined) {
-                return { Authorization: `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}` };
-            }
-            return {};
-        }
-        if (s.scheme === 'bearer') {
-            const token = await this.token(registry, s, mergeScopes(scopes), false);
-            return { Authorization: `Bearer ${token.token}` };
-        }
-        return {};
-    }
-    /**
-     * Learns from a 401: switches the registry to basic or bearer and fetches a fresh token.
-     * `retried` says the request already carried credentials that were refused.
-     */
-    async challenged(registry, header, scopes, retried) {
-        const challenges = parseChallenges(header);
-        const bearer = challenges.find((c) => c.scheme === 'bearer');
-        const basic = challenges.find((c) => c.scheme === 'basic');
-        const s = this.get(registry);
-        const login = this.loginFor(registry);
-        if (bearer?.params.realm) {
-            if (retried && s.scheme === 'bearer' && bearer.params.error !== 'insufficient_scope' && bearer.params.error !== 'invalid_token') {
-                throw authError(registry, login);
-            }
-            if (retried && bearer.params.error === 'insufficient_scope') {
-                throw new errors_UserError(`${registry}: access denied for ${bearer.params.scope ?? scopes.join(' ')}${login ? ` as '${login.username ?? 'identity token'}'` : ' (anonymous: no credentials for this registry)'}`);
-            }
-            s.scheme = 'bearer';
-            s.realm = bearer.params.realm;
-            s.service = bearer.params.service;
-            const wanted = mergeScopes([...scopes, ...(bearer.params.scope ? [bearer.params.scope] : [])]);
-            await this.token(registry, s, wanted, true);
-            // also remember it under the caller's own scope key so `headers()` finds it
-            const key = mergeScopes(scopes).join(' ');
-            if (key !== wanted.join(' '))
-                s.tokens.set(key, s.tokens.get(wanted.join(' ')));
-            return;
-        }
-        if (basic) {
-            if (!login || login.password === undefined) {
-                throw new errors_UserError(`${registry} requires a login and no credentials were found for it (give them by name in 'credentials' or in docker config.json)`);
-            }
-            if (retried && s.scheme === 'basic')
-                throw authError(registry, login);
-            s.scheme = 'basic';
-            return;
-        }
-        throw new errors_UserError(`${registry}: the registry refused the request (401) without a usable challenge (WWW-Authenticate: ${String(header ?? 'none')})`);
-    }
-    token(registry, s, scopes, fresh) {
-        const key = scopes.join(' ');
-        const cached = s.tokens.get(key);
-        if (cached && !fresh) {
-            return cached.then((t) => (t.refreshAt > this.now() ? t : this.token(registry, s, scopes, true)));
-        }
-        const pending = this.requestToken(s.realm, { service: s.service, scopes }, this.loginFor(registry)).then((r) => {
-            const lifetimeMs = (r.expiresIn && r.expiresIn > 0 ? r.expiresIn : 60) * 1000;
-            return { token: r.token, refreshAt: this.now() + lifetimeMs - Math.min(EXPIRY_MARGIN_MS, lifetimeMs / 4) };
-        });
-        s.tokens.set(key, pending);
-        pending.catch(() => {
-            if (s.tokens.get(key) === pending)
-                s.tokens.delete(key);
-        });
-        return pending;
-    }
-}
-function authError(registry, login) {
-    return new errors_UserError(login
-        ? `${registry}: authentication failed for user '${login.username ?? '(identity token)'}' (wrong username or password?)`
-        : `${registry}: authentication required and no credentials were found for it`);
-}
-
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 ;// CONCATENATED MODULE: external "node:os"
@@ -40663,6 +40436,258 @@ function credentialLookup(sources) {
         const host = normalizeRegistryHost(registry);
         return sources.named?.find((c) => c.registry === host) ?? sources.dockerConfig?.find((c) => c.registry === host);
     };
+}
+
+;// CONCATENATED MODULE: ./src/actions/inputs.ts
+// Reading action inputs the same way in every entry point.
+
+
+
+
+/** A comma- or newline-separated list input. */
+function listInput(name) {
+    return getInput(name)
+        .split(/[\n,]/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+}
+/** `NAME=VALUE` lines, as the `build-args` input takes them. */
+function keyValueInput(name) {
+    const out = {};
+    for (const line of core.getMultilineInput(name)) {
+        const eq = line.indexOf('=');
+        if (eq <= 0)
+            throw new UserError(`input '${name}': expected NAME=VALUE lines, got '${line}'`);
+        out[line.slice(0, eq).trim()] = line.slice(eq + 1);
+    }
+    return out;
+}
+/** The templates folder input, resolved against the workspace. */
+function templatesDir() {
+    return resolve(workspace(), core.getInput('templates') || '.');
+}
+function workspace() {
+    return process.env.GITHUB_WORKSPACE ?? process.cwd();
+}
+/** Prefix that turns a repo-root-relative path into a workspace-relative one for annotations. */
+function annotationPrefix(root) {
+    const rel = relative(workspace(), root).split('\\').join('/');
+    return rel === '' ? '' : `${rel}/`;
+}
+/** The `credentials` input (named registry logins), every secret value masked before use. */
+function credentialsInput() {
+    const credentials = parseNamedCredentials(getInput('credentials'));
+    for (const secret of secretValues(credentials))
+        core_setSecret(secret);
+    return credentials;
+}
+/** The `built` input: the build-image action's `images` output, keyed by image name; undefined when not given. */
+function builtInput() {
+    const text = getInput('built');
+    if (text.trim() === '')
+        return undefined;
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        throw new errors_UserError("input 'built': not valid JSON (pass the build-image action's 'images' output)");
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new errors_UserError("input 'built': expected the build-image action's 'images' output, a JSON object keyed by image name");
+    }
+    return value;
+}
+
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+// EXTERNAL MODULE: external "node:stream"
+var external_node_stream_ = __nccwpck_require__(7075);
+;// CONCATENATED MODULE: ./src/registry/auth.ts
+// Registry authentication: the `WWW-Authenticate` challenge (Basic or Bearer), and the
+// bearer-token flow of the distribution token spec with tokens cached per scope set.
+
+/**
+ * Parses a `WWW-Authenticate` header: `Bearer realm="https://x/token",service="x",scope="a b"`.
+ * Several challenges may be comma separated; params may be quoted (with \" escapes) or tokens.
+ */
+function parseChallenges(header) {
+    if (header === undefined)
+        return [];
+    const text = Array.isArray(header) ? header.join(', ') : header;
+    const result = [];
+    let i = 0;
+    const skipSpace = () => {
+        while (i < text.length && /[\s,]/.test(text[i]))
+            i++;
+    };
+    const readToken = () => {
+        const start = i;
+        while (i < text.length && /[^\s,=]/.test(text[i]))
+            i++;
+        return text.slice(start, i);
+    };
+    let current;
+    while (i < text.length) {
+        skipSpace();
+        if (i >= text.length)
+            break;
+        const word = readToken();
+        let j = i;
+        while (j < text.length && text[j] === ' ')
+            j++;
+        if (text[j] === '=' && current && !(text[j + 1] === '=' || j + 1 >= text.length)) {
+            // key=value inside the current challenge
+            i = j + 1;
+            while (i < text.length && text[i] === ' ')
+                i++;
+            let value = '';
+            if (text[i] === '"') {
+                i++;
+                while (i < text.length && text[i] !== '"') {
+                    if (text[i] === '\\' && i + 1 < text.length)
+                        i++;
+                    value += text[i];
+                    i++;
+                }
+                i++;
+            }
+            else {
+                value = readToken();
+            }
+            current.params[word.toLowerCase()] = value;
+        }
+        else if (word) {
+            current = { scheme: word.toLowerCase(), params: {} };
+            result.push(current);
+            // token68 form (e.g. `Negotiate abc==`) is not used by registries: skip it
+        }
+        else {
+            i++;
+        }
+    }
+    return result;
+}
+/** `repository:acme/dev:pull,push` */
+function repositoryScope(repository, actions) {
+    return `repository:${repository}:${actions.join(',')}`;
+}
+/** Merges scopes for the same resource (`repository:a:pull` + `repository:a:push` -> `pull,push`). */
+function mergeScopes(scopes) {
+    const byResource = new Map();
+    for (const scope of scopes.flatMap((s) => s.split(' ')).filter(Boolean)) {
+        const last = scope.lastIndexOf(':');
+        const resource = last > 0 ? scope.slice(0, last) : scope;
+        const actions = last > 0 ? scope.slice(last + 1).split(',') : [];
+        const set = byResource.get(resource) ?? new Set();
+        actions.filter(Boolean).forEach((a) => set.add(a));
+        byResource.set(resource, set);
+    }
+    return [...byResource.entries()]
+        .map(([resource, actions]) => (actions.size ? `${resource}:${[...actions].sort().join(',')}` : resource))
+        .sort();
+}
+/** Refresh a token this long before it expires (or a quarter of its life, if shorter). */
+const EXPIRY_MARGIN_MS = 10_000;
+/**
+ * Remembers, per registry, how it authenticates; hands out the Authorization header for a
+ * request's scopes, fetching (once, even under concurrency) and caching bearer tokens.
+ */
+class Authenticator {
+    loginFor;
+    requestToken;
+    now;
+    state = new Map();
+    constructor(loginFor, requestToken, now = Date.now) {
+        this.loginFor = loginFor;
+        this.requestToken = requestToken;
+        this.now = now;
+    }
+    get(registry) {
+        let s = this.state.get(registry);
+        if (!s) {
+            s = { scheme: 'none', tokens: new Map() };
+            this.state.set(registry, s);
+        }
+        return s;
+    }
+    /** Headers to send before any challenge, from what earlier requests taught us. */
+    async headers(registry, scopes) {
+        const s = this.get(registry);
+        if (s.scheme === 'basic') {
+            const login = this.loginFor(registry);
+            if (login?.username !== undefined && login.password !== undefined) {
+                return { Authorization: `Basic ${Buffer.from(`${login.username}:${login.password}`).toString('base64')}` };
+            }
+            return {};
+        }
+        if (s.scheme === 'bearer') {
+            const token = await this.token(registry, s, mergeScopes(scopes), false);
+            return { Authorization: `Bearer ${token.token}` };
+        }
+        return {};
+    }
+    /**
+     * Learns from a 401: switches the registry to basic or bearer and fetches a fresh token.
+     * `retried` says the request already carried credentials that were refused.
+     */
+    async challenged(registry, header, scopes, retried) {
+        const challenges = parseChallenges(header);
+        const bearer = challenges.find((c) => c.scheme === 'bearer');
+        const basic = challenges.find((c) => c.scheme === 'basic');
+        const s = this.get(registry);
+        const login = this.loginFor(registry);
+        if (bearer?.params.realm) {
+            if (retried && s.scheme === 'bearer' && bearer.params.error !== 'insufficient_scope' && bearer.params.error !== 'invalid_token') {
+                throw authError(registry, login);
+            }
+            if (retried && bearer.params.error === 'insufficient_scope') {
+                throw new errors_UserError(`${registry}: access denied for ${bearer.params.scope ?? scopes.join(' ')}${login ? ` as '${login.username ?? 'identity token'}'` : ' (anonymous: no credentials for this registry)'}`);
+            }
+            s.scheme = 'bearer';
+            s.realm = bearer.params.realm;
+            s.service = bearer.params.service;
+            const wanted = mergeScopes([...scopes, ...(bearer.params.scope ? [bearer.params.scope] : [])]);
+            await this.token(registry, s, wanted, true);
+            // also remember it under the caller's own scope key so `headers()` finds it
+            const key = mergeScopes(scopes).join(' ');
+            if (key !== wanted.join(' '))
+                s.tokens.set(key, s.tokens.get(wanted.join(' ')));
+            return;
+        }
+        if (basic) {
+            if (!login || login.password === undefined) {
+                throw new errors_UserError(`${registry} requires a login and no credentials were found for it (give them by name in 'credentials' or in docker config.json)`);
+            }
+            if (retried && s.scheme === 'basic')
+                throw authError(registry, login);
+            s.scheme = 'basic';
+            return;
+        }
+        throw new errors_UserError(`${registry}: the registry refused the request (401) without a usable challenge (WWW-Authenticate: ${String(header ?? 'none')})`);
+    }
+    token(registry, s, scopes, fresh) {
+        const key = scopes.join(' ');
+        const cached = s.tokens.get(key);
+        if (cached && !fresh) {
+            return cached.then((t) => (t.refreshAt > this.now() ? t : this.token(registry, s, scopes, true)));
+        }
+        const pending = this.requestToken(s.realm, { service: s.service, scopes }, this.loginFor(registry)).then((r) => {
+            const lifetimeMs = (r.expiresIn && r.expiresIn > 0 ? r.expiresIn : 60) * 1000;
+            return { token: r.token, refreshAt: this.now() + lifetimeMs - Math.min(EXPIRY_MARGIN_MS, lifetimeMs / 4) };
+        });
+        s.tokens.set(key, pending);
+        pending.catch(() => {
+            if (s.tokens.get(key) === pending)
+                s.tokens.delete(key);
+        });
+        return pending;
+    }
+}
+function authError(registry, login) {
+    return new errors_UserError(login
+        ? `${registry}: authentication failed for user '${login.username ?? '(identity token)'}' (wrong username or password?)`
+        : `${registry}: authentication required and no credentials were found for it`);
 }
 
 ;// CONCATENATED MODULE: ./src/registry/types.ts
@@ -41792,26 +41817,12 @@ function registriesOf(refs) {
 
 
 
-
 function getInputs() {
-    const credentials = parseNamedCredentials(getInput('credentials'));
-    for (const secret of secretValues(credentials))
-        core_setSecret(secret);
+    const credentials = credentialsInput();
     const digest = getInput('digest');
-    const built = getInput('built');
-    let parsed;
-    if (built) {
-        try {
-            parsed = JSON.parse(built);
-        }
-        catch {
-            throw new errors_UserError("input 'built': not valid JSON (pass the build-image action's 'images' output)");
-        }
-        if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
-            throw new errors_UserError("input 'built': expected the build-image action's 'images' output, a JSON object keyed by image name");
-    }
+    const built = builtInput();
     return {
-        ...(parsed ? { built: parsed } : {}),
+        ...(built ? { built } : {}),
         images: listInput('images'),
         from: getInput('from') || undefined,
         digest: digest ? parseDigest(digest, "input 'digest'") : undefined,

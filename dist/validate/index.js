@@ -55733,6 +55733,7 @@ function buildArgsOf(template) {
 function checkRepo(repo, options = {}) {
     const problems = [];
     const imageNames = repo.images.map((t) => t.name);
+    const isImageTemplate = new Set(imageNames);
     const secretsByName = new Map();
     // Duplicate names, within each kind.
     for (const list of [repo.images, repo.environments, repo.secrets]) {
@@ -55793,7 +55794,7 @@ function checkRepo(repo, options = {}) {
                 }
             }
             if (c.image !== undefined && c.github === undefined) {
-                const isTemplate = imageNames.includes(c.image);
+                const isTemplate = isImageTemplate.has(c.image);
                 const wantsTemplate = primary || c.tag !== undefined || c.personalize !== undefined;
                 if (!isTemplate && wantsTemplate) {
                     const looksLikeRef = /[/:@]/.test(c.image);
@@ -56587,6 +56588,13 @@ function dockerignoreMatcher(text) {
 /** Caches file digests across the images of one plan (contexts often overlap). */
 class hash_FileHasher {
     cache = new Map();
+    /**
+     * Records a digest for a file the caller has already read, so the context walk does not
+     * read it again (the plan reads every Dockerfile anyway).
+     */
+    remember(path, digest) {
+        this.cache.set(path, digest);
+    }
     file(path) {
         let digest = this.cache.get(path);
         if (digest === undefined) {
@@ -56627,6 +56635,10 @@ class hash_FileHasher {
  */
 function hash_contentHash(root, node, hasher) {
     const spec = node.template.spec;
+    // The Dockerfile's text is part of the material itself; its entry in the context listing
+    // only needs to be stable, so it is derived from that text rather than read again.
+    if (node.dockerfileText !== '')
+        hasher.remember(resolve(root, node.dockerfile), sha256(node.dockerfileText));
     const material = {
         version: HASH_VERSION,
         repository: spec.image,
@@ -56881,8 +56893,209 @@ function normalizedResources(resources) {
     return out;
 }
 
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/registry/credentials.ts
+// Registry logins, found by name (templates say `credentials: ghcr`) or by registry host.
+// Two sources: the action's `credentials` input (a YAML/JSON mapping of names to logins) and a
+// docker `config.json`. Pure except for `loadDockerConfig`, which reads one file.
+
+
+
+
+
+/** The user name sent with a `{registry, token}` credential when none is given. */
+const TOKEN_USERNAME = 'token';
+/** `https://index.docker.io/v1/` -> `docker.io`, `ghcr.io/` -> `ghcr.io`. */
+function normalizeRegistryHost(text) {
+    let host = text.trim().replace(/^[a-z]+:\/\//i, '');
+    host = host.split('/')[0] ?? host;
+    host = host.toLowerCase();
+    if (host === 'index.docker.io' || host === 'registry-1.docker.io' || host === 'registry.hub.docker.com')
+        return 'docker.io';
+    return host;
+}
+function isRecord(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+/**
+ * Parses the action's `credentials` input: YAML or JSON, a mapping of name to
+ * `{registry, username, password}` or `{registry, token}` (optionally with `username`).
+ */
+function credentials_parseNamedCredentials(text) {
+    if (text.trim() === '')
+        return [];
+    let value;
+    try {
+        value = parseYaml(text);
+    }
+    catch (err) {
+        // The YAML error may quote the text; never echo secrets back.
+        throw new UserError(`credentials: not valid YAML or JSON (${(describeError(err).split('\n')[0] ?? '').replace(/:.*$/, '')})`);
+    }
+    if (value === null || value === undefined)
+        return [];
+    if (!isRecord(value))
+        throw new UserError('credentials: expected a mapping of names to {registry, username, password} or {registry, token}');
+    const result = [];
+    for (const [name, entry] of Object.entries(value)) {
+        if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name))
+            throw new UserError(`credentials: '${name}' is not a valid name (letters, digits, . _ -)`);
+        if (!isRecord(entry))
+            throw new UserError(`credentials.${name}: expected a mapping with registry and username/password or token`);
+        const known = new Set(['registry', 'username', 'password', 'token']);
+        const unknown = Object.keys(entry).filter((k) => !known.has(k));
+        if (unknown.length > 0)
+            throw new UserError(`credentials.${name}: unknown field(s) ${unknown.join(', ')} (allowed: registry, username, password, token)`);
+        const str = (key) => {
+            const v = entry[key];
+            if (v === undefined || v === null)
+                return undefined;
+            if (typeof v !== 'string' && typeof v !== 'number')
+                throw new UserError(`credentials.${name}.${key}: expected a string`);
+            return String(v);
+        };
+        const registry = str('registry');
+        if (!registry)
+            throw new UserError(`credentials.${name}: 'registry' is required (e.g. ghcr.io)`);
+        const username = str('username');
+        const password = str('password');
+        const token = str('token');
+        if (token !== undefined && password !== undefined)
+            throw new UserError(`credentials.${name}: give either password or token, not both`);
+        if (token !== undefined) {
+            if (token === '')
+                throw new UserError(`credentials.${name}.token is empty (is the secret set?)`);
+            result.push({ name, registry: normalizeRegistryHost(registry), username: username || TOKEN_USERNAME, password: token });
+            continue;
+        }
+        if (!username || password === undefined)
+            throw new UserError(`credentials.${name}: needs username and password, or token`);
+        if (password === '')
+            throw new UserError(`credentials.${name}.password is empty (is the secret set?)`);
+        result.push({ name, registry: normalizeRegistryHost(registry), username, password });
+    }
+    return result;
+}
+/** Parses the text of a docker `config.json` (or containers `auth.json`): its `auths` section. */
+function parseDockerConfig(text, where = 'docker config') {
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        throw new UserError(`${where}: not valid JSON`);
+    }
+    if (!isRecord(value))
+        throw new UserError(`${where}: expected a JSON object`);
+    const auths = value.auths;
+    if (auths === undefined)
+        return [];
+    if (!isRecord(auths))
+        throw new UserError(`${where}: 'auths' must be an object`);
+    const result = [];
+    for (const [key, entry] of Object.entries(auths)) {
+        if (!isRecord(entry))
+            continue;
+        const login = { registry: normalizeRegistryHost(key) };
+        if (typeof entry.auth === 'string' && entry.auth !== '') {
+            const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+            const colon = decoded.indexOf(':');
+            if (colon < 0)
+                throw new UserError(`${where}: the 'auth' of ${key} is not base64 of user:password`);
+            login.username = decoded.slice(0, colon);
+            login.password = decoded.slice(colon + 1);
+        }
+        if (typeof entry.username === 'string' && entry.username)
+            login.username = entry.username;
+        if (typeof entry.password === 'string' && entry.password)
+            login.password = entry.password;
+        if (typeof entry.identitytoken === 'string' && entry.identitytoken)
+            login.identityToken = entry.identitytoken;
+        if (login.password !== undefined || login.identityToken !== undefined)
+            result.push(login);
+    }
+    return result;
+}
+/** The default docker config path: `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`. */
+function defaultDockerConfigPath(env = process.env) {
+    return join(env.DOCKER_CONFIG || join(homedir(), '.docker'), 'config.json');
+}
+/** Reads a docker config file; a missing file at the default path is no credentials, not an error. */
+function loadDockerConfig(path, options = {}) {
+    let text;
+    try {
+        text = readFileSync(path, 'utf8');
+    }
+    catch (err) {
+        if (options.optional && err.code === 'ENOENT')
+            return [];
+        throw new UserError(`cannot read docker config ${path}: ${describeError(err)}`);
+    }
+    return parseDockerConfig(text, path);
+}
+/**
+ * Finds a login by credential name, else by registry host: named credentials first, then
+ * the docker config. Returns undefined when nothing matches (anonymous access).
+ */
+function resolveCredentials(nameOrHost, sources) {
+    const byName = sources.named?.find((c) => c.name === nameOrHost);
+    if (byName)
+        return byName;
+    const host = normalizeRegistryHost(nameOrHost);
+    return sources.named?.find((c) => c.registry === host) ?? sources.dockerConfig?.find((c) => c.registry === host);
+}
+/** Like {@link resolveCredentials} for a name that must exist: a clear error otherwise. */
+function requireCredentials(name, sources) {
+    const found = sources.named?.find((c) => c.name === name);
+    if (!found) {
+        const known = sources.named?.map((c) => c.name) ?? [];
+        throw new UserError(`no credentials named '${name}'${known.length ? ` (known: ${known.join(', ')})` : ' (the credentials input is empty)'}`);
+    }
+    return found;
+}
+/** Every secret value in the logins, for core.setSecret. */
+function credentials_secretValues(logins) {
+    const values = [];
+    for (const l of logins) {
+        if (l.password)
+            values.push(l.password, Buffer.from(`${l.username ?? ''}:${l.password}`).toString('base64'));
+        if (l.identityToken)
+            values.push(l.identityToken);
+    }
+    return values;
+}
+/**
+ * A docker config JSON for these logins, as a `kubernetes.io/dockerconfigjson` Secret's
+ * `.dockerconfigjson` wants it (kaniko reads the same file).
+ */
+function toDockerConfigJson(logins) {
+    const auths = {};
+    for (const login of logins) {
+        const key = login.registry === 'docker.io' ? 'https://index.docker.io/v1/' : login.registry;
+        const entry = {};
+        if (login.username !== undefined && login.password !== undefined) {
+            entry.username = login.username;
+            entry.password = login.password;
+            entry.auth = Buffer.from(`${login.username}:${login.password}`).toString('base64');
+        }
+        if (login.identityToken)
+            entry.identitytoken = login.identityToken;
+        auths[key] = entry;
+    }
+    return JSON.stringify({ auths });
+}
+/** A lookup by registry host over both sources, for the registry client. */
+function credentialLookup(sources) {
+    return (registry) => {
+        const host = normalizeRegistryHost(registry);
+        return sources.named?.find((c) => c.registry === host) ?? sources.dockerConfig?.find((c) => c.registry === host);
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/actions/inputs.ts
 // Reading action inputs the same way in every entry point.
+
 
 
 
@@ -56915,6 +57128,30 @@ function workspace() {
 function inputs_annotationPrefix(root) {
     const rel = (0,external_node_path_namespaceObject.relative)(workspace(), root).split('\\').join('/');
     return rel === '' ? '' : `${rel}/`;
+}
+/** The `credentials` input (named registry logins), every secret value masked before use. */
+function credentialsInput() {
+    const credentials = parseNamedCredentials(core.getInput('credentials'));
+    for (const secret of secretValues(credentials))
+        core.setSecret(secret);
+    return credentials;
+}
+/** The `built` input: the build-image action's `images` output, keyed by image name; undefined when not given. */
+function builtInput() {
+    const text = core.getInput('built');
+    if (text.trim() === '')
+        return undefined;
+    let value;
+    try {
+        value = JSON.parse(text);
+    }
+    catch {
+        throw new UserError("input 'built': not valid JSON (pass the build-image action's 'images' output)");
+    }
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+        throw new UserError("input 'built': expected the build-image action's 'images' output, a JSON object keyed by image name");
+    }
+    return value;
 }
 
 ;// CONCATENATED MODULE: ./src/actions/runner.ts

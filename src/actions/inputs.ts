@@ -2,6 +2,7 @@
 import * as core from '@actions/core';
 import { relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { parseNamedCredentials, secretValues, type NamedCredential } from '../registry/credentials.js';
 
 /** A comma- or newline-separated list input. */
 export function listInput(name: string): string[] {
@@ -36,4 +37,27 @@ export function workspace(): string {
 export function annotationPrefix(root: string): string {
   const rel = relative(workspace(), root).split('\\').join('/');
   return rel === '' ? '' : `${rel}/`;
+}
+
+/** The `credentials` input (named registry logins), every secret value masked before use. */
+export function credentialsInput(): NamedCredential[] {
+  const credentials = parseNamedCredentials(core.getInput('credentials'));
+  for (const secret of secretValues(credentials)) core.setSecret(secret);
+  return credentials;
+}
+
+/** The `built` input: the build-image action's `images` output, keyed by image name; undefined when not given. */
+export function builtInput(): Record<string, Record<string, unknown>> | undefined {
+  const text = core.getInput('built');
+  if (text.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new UserError("input 'built': not valid JSON (pass the build-image action's 'images' output)");
+  }
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new UserError("input 'built': expected the build-image action's 'images' output, a JSON object keyed by image name");
+  }
+  return value as Record<string, Record<string, unknown>>;
 }

@@ -37,6 +37,14 @@ export function dockerignoreMatcher(text: string): (path: string) => boolean {
 export class FileHasher {
   private readonly cache = new Map<string, string>();
 
+  /**
+   * Records a digest for a file the caller has already read, so the context walk does not
+   * read it again (the plan reads every Dockerfile anyway).
+   */
+  remember(path: string, digest: string): void {
+    this.cache.set(path, digest);
+  }
+
   file(path: string): string {
     let digest = this.cache.get(path);
     if (digest === undefined) {
@@ -76,6 +84,9 @@ export class FileHasher {
  */
 export function contentHash(root: string, node: ImageNode, hasher: FileHasher): string {
   const spec = node.template.spec;
+  // The Dockerfile's text is part of the material itself; its entry in the context listing
+  // only needs to be stable, so it is derived from that text rather than read again.
+  if (node.dockerfileText !== '') hasher.remember(resolve(root, node.dockerfile), sha256(node.dockerfileText));
   const material = {
     version: HASH_VERSION,
     repository: spec.image,

@@ -58,6 +58,7 @@ export function buildArgsOf(template: ImageTemplate): Record<string, string> {
 export function checkRepo(repo: TemplateRepo, options: CheckOptions = {}): Problem[] {
   const problems: Problem[] = [];
   const imageNames = repo.images.map((t) => t.name);
+  const isImageTemplate = new Set(imageNames);
   const secretsByName = new Map<string, (typeof repo.secrets)[number]>();
 
   // Duplicate names, within each kind.
@@ -115,7 +116,7 @@ export function checkRepo(repo: TemplateRepo, options: CheckOptions = {}): Probl
         }
       }
       if (c.image !== undefined && c.github === undefined) {
-        const isTemplate = imageNames.includes(c.image);
+        const isTemplate = isImageTemplate.has(c.image);
         const wantsTemplate = primary || c.tag !== undefined || c.personalize !== undefined;
         if (!isTemplate && wantsTemplate) {
           const looksLikeRef = /[/:@]/.test(c.image);

@@ -1,15 +1,16 @@
 // coder/build-image@v1: validate, plan, build in graph order, push, smoke-test.
 import * as core from '@actions/core';
 import { runAction } from '../runner.js';
-import { keyValueInput, listInput, templatesDir } from '../inputs.js';
+import { credentialsInput, keyValueInput, listInput, templatesDir } from '../inputs.js';
 import { imagesOutput, runPipeline, summaryMarkdown, type ImageReport, type ImageSelection } from '../../pipeline.js';
 import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline-builders.js';
 import { InvalidTemplatesError } from '../../plan/index.js';
 import { reportInvalidTemplates } from '../annotate.js';
-import { parseNamedCredentials, secretValues, type NamedCredential } from '../../registry/credentials.js';
+import { type NamedCredential } from '../../registry/credentials.js';
 import { UserError } from '../../errors.js';
 import { defaultSince, runId, runOrigin } from './github.js';
 import { State } from './state.js';
+import { abortOnSignals } from '../../signals.js';
 
 interface Inputs {
   templates: string;
@@ -26,8 +27,7 @@ interface Inputs {
 
 function getInputs(): Inputs {
   // Parse (and mask) credentials before anything else can log them.
-  const credentials = parseNamedCredentials(core.getInput('credentials'));
-  for (const secret of secretValues(credentials)) core.setSecret(secret);
+  const credentials = credentialsInput();
 
   const builder = core.getInput('builder') || 'kaniko';
   if (!(BUILDER_KINDS as readonly string[]).includes(builder)) throw new UserError(`input 'builder' must be kaniko or buildah, not '${builder}'`);
@@ -109,14 +109,7 @@ void runAction(async () => {
     ...(inputs.namespace ? { namespace: inputs.namespace } : {}),
     ...(inputs.executorImage ? { executorImage: inputs.executorImage } : {}),
   });
-  // The runner sends SIGINT, then SIGTERM, when the job is cancelled.
-  const controller = new AbortController();
-  const cancel = (): void => {
-    core.warning('cancelled: stopping running builds and starting no new ones');
-    controller.abort();
-  };
-  process.once('SIGINT', cancel);
-  process.once('SIGTERM', cancel);
+  const cancellation = abortOnSignals(() => core.warning('cancelled: stopping running builds and starting no new ones'));
   const logs = groupedLogs(inputs.maxParallel === 1);
   let result;
   try {
@@ -130,7 +123,7 @@ void runAction(async () => {
       maxParallel: inputs.maxParallel,
       credentials: { named: inputs.credentials },
       buildArgs: inputs.buildArgs,
-      signal: controller.signal,
+      signal: cancellation.signal,
       onPlan: (_plan, requested) => core.info(requested.length ? `building ${requested.join(', ')} (parents first, up to ${inputs.maxParallel} at a time)` : 'nothing to build: no image changed'),
       ...logs,
     });
@@ -138,8 +131,7 @@ void runAction(async () => {
     if (!(err instanceof InvalidTemplatesError)) throw err;
     throw await reportInvalidTemplates(err, inputs.templates, 'build-image');
   } finally {
-    process.off('SIGINT', cancel);
-    process.off('SIGTERM', cancel);
+    cancellation.dispose();
     await builder.cleanup();
   }
   core.setOutput('images', JSON.stringify(imagesOutput(result)));

@@ -1,16 +1,14 @@
 // actions/check-image: the image minimums (P2), read from the image in the registry.
 import * as core from '@actions/core';
 import { runAction } from '../runner.js';
-import { listInput } from '../inputs.js';
+import { credentialsInput, listInput } from '../inputs.js';
 import { MINIMUMS_PROFILES, checkImageMinimums, formatMinimumsReport, type MinimumsProfile, type MinimumsReport } from '../../minimums.js';
-import { parseNamedCredentials, secretValues } from '../../registry/credentials.js';
 import { parseReference } from '../../registry/reference.js';
 import { createRegistryClient } from '../../registry/setup.js';
 import { UserError } from '../../errors.js';
 
 function getInputs() {
-  const credentials = parseNamedCredentials(core.getInput('credentials'));
-  for (const secret of secretValues(credentials)) core.setSecret(secret);
+  const credentials = credentialsInput();
   const minimums = core.getInput('minimums') || 'coder';
   if (!(MINIMUMS_PROFILES as readonly string[]).includes(minimums)) throw new UserError(`input 'minimums' must be one of ${MINIMUMS_PROFILES.join(', ')}, not '${minimums}'`);
   const images = listInput('images');

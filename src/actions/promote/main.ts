@@ -1,9 +1,9 @@
 // actions/promote: move target tags to the tested digests, all or nothing (P3).
 import * as core from '@actions/core';
 import { runAction } from '../runner.js';
-import { listInput } from '../inputs.js';
+import { builtInput, credentialsInput, listInput } from '../inputs.js';
 import { parseTargets, promote, requestsFromBuild, type BuiltImage, type PromotionReport, type PromotionRequest } from '../../promote.js';
-import { parseNamedCredentials, secretValues, type NamedCredential } from '../../registry/credentials.js';
+import { type NamedCredential } from '../../registry/credentials.js';
 import { parseDigest, parseReference } from '../../registry/reference.js';
 import { createRegistryClient } from '../../registry/setup.js';
 import { UserError } from '../../errors.js';
@@ -20,21 +20,11 @@ interface Inputs {
 }
 
 function getInputs(): Inputs {
-  const credentials = parseNamedCredentials(core.getInput('credentials'));
-  for (const secret of secretValues(credentials)) core.setSecret(secret);
+  const credentials = credentialsInput();
   const digest = core.getInput('digest');
-  const built = core.getInput('built');
-  let parsed: Record<string, BuiltImage> | undefined;
-  if (built) {
-    try {
-      parsed = JSON.parse(built) as Record<string, BuiltImage>;
-    } catch {
-      throw new UserError("input 'built': not valid JSON (pass the build-image action's 'images' output)");
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new UserError("input 'built': expected the build-image action's 'images' output, a JSON object keyed by image name");
-  }
+  const built = builtInput() as Record<string, BuiltImage> | undefined;
   return {
-    ...(parsed ? { built: parsed } : {}),
+    ...(built ? { built } : {}),
     images: listInput('images'),
     from: core.getInput('from') || undefined,
     digest: digest ? parseDigest(digest, "input 'digest'") : undefined,

@@ -2,16 +2,14 @@
 import * as core from '@actions/core';
 import { resolve } from 'node:path';
 import { runAction } from '../runner.js';
-import { listInput, workspace } from '../inputs.js';
+import { credentialsInput, listInput, workspace } from '../inputs.js';
 import { pushArchive } from '../../archive.js';
-import { parseNamedCredentials, secretValues } from '../../registry/credentials.js';
 import { parseReference } from '../../registry/reference.js';
 import { createRegistryClient } from '../../registry/setup.js';
 import { UserError } from '../../errors.js';
 
 function getInputs() {
-  const credentials = parseNamedCredentials(core.getInput('credentials'));
-  for (const secret of secretValues(credentials)) core.setSecret(secret);
+  const credentials = credentialsInput();
   const image = parseReference(core.getInput('image', { required: true }));
   if (image.digest) throw new UserError("input 'image' must name a tag, not a digest");
   return {

@@ -1,39 +1,31 @@
 // actions/smoke-test: the templates' smoke commands against the test images (P1).
 import * as core from '@actions/core';
 import { runAction } from '../runner.js';
-import { keyValueInput, listInput, templatesDir } from '../inputs.js';
+import { builtInput, credentialsInput, keyValueInput, listInput, templatesDir } from '../inputs.js';
 import { createPlan } from '../../plan/index.js';
 import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline-builders.js';
 import { smokeSummaryMarkdown, smokeTestImages } from '../../smoke.js';
 import { RegistryClient } from '../../registry/client.js';
-import { credentialLookup, parseNamedCredentials, secretValues } from '../../registry/credentials.js';
+import { credentialLookup } from '../../registry/credentials.js';
 import { UserError } from '../../errors.js';
+import { abortOnSignals } from '../../signals.js';
 
 /** `{name: {reference}}` from build-image's `images` output. */
-function builtReferences(text: string): Record<string, string> {
-  if (text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new UserError("input 'built': not valid JSON (pass the build-image action's 'images' output)");
-  }
+/** Image name -> the exact reference the build pushed, from the `built` input. */
+function builtReferences(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, entry] of Object.entries((value ?? {}) as Record<string, { reference?: unknown }>)) {
-    if (typeof entry?.reference === 'string') out[name] = entry.reference;
-  }
+  for (const [name, entry] of Object.entries(builtInput() ?? {})) if (typeof entry.reference === 'string') out[name] = entry.reference;
   return out;
 }
 
 function getInputs() {
-  const credentials = parseNamedCredentials(core.getInput('credentials'));
-  for (const secret of secretValues(credentials)) core.setSecret(secret);
+  const credentials = credentialsInput();
   const builder = core.getInput('builder') || 'kaniko';
   if (!(BUILDER_KINDS as readonly string[]).includes(builder)) throw new UserError(`input 'builder' must be kaniko or buildah, not '${builder}'`);
   return {
     templates: templatesDir(),
     names: listInput('images').filter((n) => n !== 'all'),
-    built: builtReferences(core.getInput('built')),
+    built: builtReferences(),
     registry: core.getInput('registry') || undefined,
     builder: builder as BuilderKind,
     namespace: core.getInput('namespace') || undefined,
@@ -62,10 +54,7 @@ void runAction(async () => {
     return;
   }
   const builder = await createBuilder(inputs.builder, { credentials: { named: inputs.credentials }, ...(inputs.namespace ? { namespace: inputs.namespace } : {}) });
-  const controller = new AbortController();
-  const cancel = (): void => controller.abort();
-  process.once('SIGINT', cancel);
-  process.once('SIGTERM', cancel);
+  const cancellation = abortOnSignals();
   let reports;
   try {
     reports = await smokeTestImages({
@@ -75,7 +64,7 @@ void runAction(async () => {
       ...(inputs.registry ? { registry: inputs.registry } : {}),
       references: inputs.built,
       insecureRegistries: inputs.insecureRegistries,
-      signal: controller.signal,
+      signal: cancellation.signal,
       onStart: (name) => core.startGroup(`${name}: smoke tests`),
       log: (_name, line) => core.info(line),
       onDone: (report) => {
@@ -85,8 +74,7 @@ void runAction(async () => {
       },
     });
   } finally {
-    process.off('SIGINT', cancel);
-    process.off('SIGTERM', cancel);
+    cancellation.dispose();
     await builder.cleanup();
   }
   const output = Object.fromEntries(reports.map((r) => [r.name, { status: r.status, reference: r.reference ?? null, results: r.results, ...(r.error ? { error: r.error } : {}) }]));

@@ -5,6 +5,7 @@ import { runPipeline, summaryText, imagesOutput, type ImageSelection } from '../
 import { BUILDER_KINDS, createBuilder, createDryRunBuilder, type BuilderSettings } from '../../pipeline-builders.js';
 import { InvalidTemplatesError } from '../../plan/index.js';
 import { formatProblem } from '../../templates/problems.js';
+import { abortOnSignals } from '../../signals.js';
 import { currentBranch, hasUncommittedChanges, headCommit } from '../../git/index.js';
 import { defaultDockerConfigPath, loadDockerConfig, parseNamedCredentials, type CredentialSources } from '../../registry/credentials.js';
 import { parseReference } from '../../registry/reference.js';
@@ -112,13 +113,7 @@ export const buildCommand: Command = {
     };
     const dryRun = values['dry-run'] === true;
     const builder = dryRun ? await createDryRunBuilder(kind, (text) => io.out(text), settings) : await createBuilder(kind, settings);
-    const controller = new AbortController();
-    const onSignal = (): void => {
-      io.err('build: cancelling: stopping running builds and starting no new ones\n');
-      controller.abort();
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const cancellation = abortOnSignals(() => io.err('build: cancelling: stopping running builds and starting no new ones\n'));
     try {
       let commit = await headCommit(dir);
       // An image built from edits that are not committed is not that commit's image.
@@ -140,7 +135,7 @@ export const buildCommand: Command = {
         ...(values['convention-registry'] ? { conventionRegistry: values['convention-registry'] } : {}),
         smoke: !values['skip-smoke'],
         registryLookups: !dryRun,
-        signal: controller.signal,
+        signal: cancellation.signal,
         onPlan: (_plan, requested) => {
           if (requested.length === 0) io.err('build: nothing to build (no image changed)\n');
           else if (dryRun) io.out(`# dry run: nothing is built or pushed; digests are placeholders\n# order: ${requested.join(', ')}\n\n`);
@@ -161,8 +156,7 @@ export const buildCommand: Command = {
       io.err(`build: the templates have ${err.problems.length} problem(s); fix them first (build-image validate)\n`);
       return 1;
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      cancellation.dispose();
       await builder.cleanup();
     }
   },
