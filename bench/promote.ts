@@ -3,9 +3,9 @@
 // Run: npx tsx bench/promote.ts   (BENCH_IMAGES=50 by default)
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { RegistryClient } from '../src/registry/client.js';
-import { copyImageContent, mapLimit } from '../src/registry/copy.js';
-import { promote } from '../src/promote.js';
+import { RegistryClient } from '../src/systems/registry/client.js';
+import { copyImageContent, mapLimit } from '../src/systems/registry/copy.js';
+import { promote } from '../src/promote/promote.js';
 import { startRegistry } from '../test/harness/registry.js';
 import { pushBusyboxImage } from '../test/harness/buildah.js';
 

@@ -2,9 +2,9 @@
 // builder whose builds take simulated time on a virtual clock. Compares the makespan with the
 // lower bound max(critical path, total work / P) and with level-by-level scheduling.
 // Run: npx tsx bench/scheduler.ts [graphsPerSize]
-import { scheduleBuilds } from '../src/build/scheduler.js';
+import { scheduleBuilds } from '../src/pipeline/scheduler.js';
 import type { Plan, PlannedImage } from '../src/plan/types.js';
-import type { Builder, BuildRequest, BuildResult } from '../src/build/types.js';
+import type { Builder, BuildRequest, BuildResult } from '../src/builders/types.js';
 
 /** Deterministic PRNG (mulberry32), so every run measures the same graphs. */
 function random(seed: number): () => number {

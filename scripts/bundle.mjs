@@ -1,5 +1,5 @@
-// Builds one ncc bundle per action (src/actions/<name>/main.ts -> dist/<name>/index.js, and
-// post.ts -> dist/<name>/post.js) and one for the CLI (dist/cli/index.js). Type checking is
+// Builds one ncc bundle per action (src/actions/<name>/index.ts -> dist/<name>/index.js, and
+// post-index.ts -> dist/<name>/post.js) and one for the CLI (dist/cli/index.js). Type checking is
 // `npm run typecheck`'s job; ncc only transpiles here so bundles build reproducibly.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +10,7 @@ const ncc = join('node_modules', '@vercel', 'ncc', 'dist', 'ncc', 'cli.js');
 const entries = [{ src: 'src/cli/index.ts', out: 'dist/cli/index.js' }];
 for (const action of readdirSync('src/actions', { withFileTypes: true })) {
   if (!action.isDirectory()) continue;
-  for (const [file, out] of [['main.ts', 'index.js'], ['post.ts', 'post.js']]) {
+  for (const [file, out] of [['index.ts', 'index.js'], ['post-index.ts', 'post.js']]) {
     const src = join('src/actions', action.name, file);
     if (existsSync(src)) entries.push({ src, out: join('dist', action.name, out) });
   }

@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../lib/errors.js';
 
 /** Where a command writes; tests pass buffers, the CLI passes the process streams. */
 export interface CliIO {

@@ -1,6 +1,6 @@
 import type { CliIO } from './command.js';
 import { commands } from './commands/index.js';
-import { describeError, exitCodeOf } from '../errors.js';
+import { describeError, exitCodeOf } from '../lib/errors.js';
 
 export const VERSION = '0.1.0';
 

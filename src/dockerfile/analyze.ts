@@ -2,8 +2,8 @@
 // with global ARG defaults and build args substituted, multi-stage aliases, --platform and
 // digests, each reference parsed and normalised for matching against templates.
 import { DockerfileParser } from 'dockerfile-ast';
-import { parseReference, type ImageReference } from '../registry/reference.js';
-import { describeError } from '../errors.js';
+import { parseReference, type ImageReference } from '../systems/registry/reference.js';
+import { describeError } from '../lib/errors.js';
 
 export interface FromLine {
   /** 1-based line and column of the image argument (or of FROM when it has none). */

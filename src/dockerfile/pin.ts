@@ -5,7 +5,7 @@
 // other use of the ARG sees the same value. Pure: text in, text out.
 import { DockerfileParser } from 'dockerfile-ast';
 import type { PlannedFrom } from '../plan/types.js';
-import { UserError } from '../errors.js';
+import { UserError } from '../lib/errors.js';
 
 export interface Pin {
   /** 1-based line of the FROM instruction. */

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { analyzeDockerfile, type DockerfileAnalysis } from '../dockerfile/analyze.js';
-import { DEFAULT_TAG, formatReference, normalizedName, parseReference, type ImageReference } from '../registry/reference.js';
+import { DEFAULT_TAG, formatReference, normalizedName, parseReference, type ImageReference } from '../systems/registry/reference.js';
 import { buildArgsOf, imageProblem, isInside } from '../templates/check.js';
 import { relativePath } from '../templates/load.js';
 import type { Problem } from '../templates/problems.js';

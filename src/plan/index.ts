@@ -1,9 +1,9 @@
 // Validate and plan: the foundation every other command builds on.
-import { UsageError, UserError } from '../errors.js';
+import { UsageError, UserError } from '../lib/errors.js';
 import { buildGraph, levelsOf, topologicalOrder, type ImageGraph } from '../graph/graph.js';
 import { changeReasons } from '../graph/changes.js';
 import { contentHash, FileHasher } from '../graph/hash.js';
-import { changedFilesSince, isNullRevision } from '../git/index.js';
+import { changedFilesSince, isNullRevision } from '../systems/git/index.js';
 import { checkRepo } from '../templates/check.js';
 import { loadTemplates, resolveRoot } from '../templates/load.js';
 import { formatProblem, sortProblems, type Problem } from '../templates/problems.js';

@@ -2,8 +2,8 @@
 // stay inside the repo, quantities, parameters. Every problem is collected, none stops the run.
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
-import { parseReference } from '../registry/reference.js';
-import { describeError } from '../errors.js';
+import { parseReference } from '../systems/registry/reference.js';
+import { describeError } from '../lib/errors.js';
 import type { Problem } from './problems.js';
 import { checkQuantity } from './quantity.js';
 import { closest } from './suggest.js';

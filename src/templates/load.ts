@@ -2,7 +2,7 @@
 // convention layout `images/<name>/Dockerfile` (with `container-assets/`), which needs no YAML.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError } from '../lib/errors.js';
 import type { Problem } from './problems.js';
 import { validateSchema, type TemplateKind } from './schema.js';
 import type { EnvironmentTemplate, ImageSpec, ImageTemplate, SecretTemplate, TemplateRepo } from './types.js';

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { buildah, pushBusyboxImage } from '../harness/buildah.js';
-import { BuildahBuilder } from '../../src/build/buildah.js';
-import { scheduleBuilds, type ImageOutcome } from '../../src/build/scheduler.js';
+import { BuildahBuilder } from '../../src/builders/buildah/builder.js';
+import { scheduleBuilds, type ImageOutcome } from '../../src/pipeline/scheduler.js';
 import type { Plan, PlannedImage } from '../../src/plan/types.js';
 import { plannedImage } from '../harness/plan.js';
 

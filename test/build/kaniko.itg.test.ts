@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { pushBusyboxImage } from '../harness/buildah.js';
 import { startKubeSim, type KubeSim } from '../kube-sim/server.js';
-import { KubeClient } from '../../src/kube/client.js';
-import { managedLabels, runSelector } from '../../src/kube/labels.js';
-import { KanikoBuilder, type KanikoBuilderOptions } from '../../src/build/kaniko.js';
-import type { BuildRequest } from '../../src/build/types.js';
+import { KubeClient } from '../../src/systems/kube/client.js';
+import { managedLabels, runSelector } from '../../src/systems/kube/labels.js';
+import { KanikoBuilder, type KanikoBuilderOptions } from '../../src/builders/kaniko/builder.js';
+import type { BuildRequest } from '../../src/builders/types.js';
 
 const ns = 'builds';
 let sim: KubeSim;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { buildah, pushBusyboxImage } from '../harness/buildah.js';
-import { storageDirFor } from '../../src/build/buildah.js';
+import { storageDirFor } from '../../src/builders/buildah/builder.js';
 
 const SHA = '2222222222222222222222222222222222222222';
 
@@ -71,7 +71,7 @@ test('build-image builds the examples with buildah; smoke-test and post run afte
     'build-args': `BASE_IMAGE=${registry.host}/library/busybox:1.36`,
     credentials: `ci: {registry: ${registry.host}, username: robot, password: s3cr3t-value}`,
   };
-  const main = await runEntry('src/actions/build-image/main.ts', { ...common, images: 'all', 'max-parallel': '1' });
+  const main = await runEntry('src/actions/build-image/index.ts', { ...common, images: 'all', 'max-parallel': '1' });
   expect(main.stdout).not.toContain('::error');
   expect(main.code).toBe(0);
   // The password is masked before anything else runs.
@@ -86,7 +86,7 @@ test('build-image builds the examples with buildah; smoke-test and post run afte
   expect(main.summary).toMatch(/\| golden \| built \| `sha256:/);
   expect(main.state).toMatchObject({ builder: 'buildah', 'run-id': expect.stringMatching(/^77-1-/) });
 
-  const smoke = await runEntry('src/actions/smoke-test/main.ts', { ...common, built: main.outputs.images! });
+  const smoke = await runEntry('src/actions/smoke-test/index.ts', { ...common, built: main.outputs.images! });
   expect(smoke.code).toBe(0);
   expect(smoke.outputs.passed).toBe('true');
   const results = JSON.parse(smoke.outputs.results!) as Record<string, { status: string; reference: string; results: { name: string; passed: boolean }[] }>;
@@ -95,7 +95,7 @@ test('build-image builds the examples with buildah; smoke-test and post run afte
   expect(smoke.summary).toMatch(/\| team-dev \| passed \|/);
 
   // Promote what the build tested: each image's tags move to exactly its tested digest.
-  const promote = await runEntry('src/actions/promote/main.ts', { built: main.outputs.images!, 'insecure-registries': registry.host });
+  const promote = await runEntry('src/actions/promote/index.ts', { built: main.outputs.images!, 'insecure-registries': registry.host });
   expect(promote.stdout).not.toContain('::error');
   expect(promote.code).toBe(0);
   const moved = JSON.parse(promote.outputs.result!) as { promoted: { targets: { reference: string; digest: string }[] }[] };
@@ -106,7 +106,7 @@ test('build-image builds the examples with buildah; smoke-test and post run afte
   ]);
 
   // Without `built`, the smoke-test action resolves each image's test tag to a digest.
-  const byTag = await runEntry('src/actions/smoke-test/main.ts', { ...common, images: 'golden' });
+  const byTag = await runEntry('src/actions/smoke-test/index.ts', { ...common, images: 'golden' });
   expect(JSON.parse(byTag.outputs.results!).golden).toMatchObject({ status: 'passed', reference: images.golden!.reference });
 
   // The run's private buildah storage is gone once main returns.
@@ -117,16 +117,16 @@ test('build-image builds the examples with buildah; smoke-test and post run afte
   const storage = storageDirFor(runId);
   const global = ['--root', join(storage, 'root'), '--runroot', join(storage, 'run')];
   await buildah([...global, 'from', '--name', 'left-behind', 'scratch']);
-  const post = await runEntry('src/actions/build-image/post.ts', {}, { 'STATE_run-id': runId, STATE_builder: 'buildah' });
+  const post = await runEntry('src/actions/build-image/post-index.ts', {}, { 'STATE_run-id': runId, STATE_builder: 'buildah' });
   expect(post.code).toBe(0);
   expect(post.stdout).toContain(`removed the buildah storage left by run ${runId}`);
   expect(existsSync(storage)).toBe(false);
 }, 300000);
 
 test('bad inputs fail with one clear line', async () => {
-  const bad = await runEntry('src/actions/build-image/main.ts', { templates: 'examples', builder: 'docker' });
+  const bad = await runEntry('src/actions/build-image/index.ts', { templates: 'examples', builder: 'docker' });
   expect(bad.code).toBe(1);
   expect(bad.stdout.trim()).toBe("::error::input 'builder' must be kaniko or buildah, not 'docker'");
-  const parallel = await runEntry('src/actions/build-image/main.ts', { templates: 'examples', builder: 'buildah', 'max-parallel': 'lots' });
+  const parallel = await runEntry('src/actions/build-image/index.ts', { templates: 'examples', builder: 'buildah', 'max-parallel': 'lots' });
   expect(parallel.stdout.trim()).toBe("::error::input 'max-parallel' must be a whole number of at least 1, not 'lots'");
 }, 60000);

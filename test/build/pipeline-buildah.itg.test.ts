@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { TestRegistry } from '../harness/registry.js';
 import { registryWithBusybox } from '../harness/buildah.js';
-import { BuildahBuilder } from '../../src/build/buildah.js';
-import { runPipeline, summaryMarkdown, imagesOutput, type PipelineOptions } from '../../src/pipeline.js';
-import type { Builder, BuildRequest } from '../../src/build/types.js';
+import { BuildahBuilder } from '../../src/builders/buildah/builder.js';
+import { runPipeline, summaryMarkdown, imagesOutput, type PipelineOptions } from '../../src/pipeline/pipeline.js';
+import type { Builder, BuildRequest } from '../../src/builders/types.js';
 
 const run = promisify(execFile);
 const SHA = 'abcdef0123456789abcdef0123456789abcdef01';

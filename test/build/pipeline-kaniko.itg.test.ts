@@ -8,10 +8,10 @@ import { promisify } from 'node:util';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { buildah, pushBusyboxImage } from '../harness/buildah.js';
 import { startKubeSim, type KubeSim } from '../kube-sim/server.js';
-import { KubeClient } from '../../src/kube/client.js';
-import { runSelector } from '../../src/kube/labels.js';
-import { KanikoBuilder } from '../../src/build/kaniko.js';
-import { runPipeline } from '../../src/pipeline.js';
+import { KubeClient } from '../../src/systems/kube/client.js';
+import { runSelector } from '../../src/systems/kube/labels.js';
+import { KanikoBuilder } from '../../src/builders/kaniko/builder.js';
+import { runPipeline } from '../../src/pipeline/pipeline.js';
 
 const run = promisify(execFile);
 const ns = 'builds';

@@ -1,9 +1,9 @@
-// src/kube against the simulator: preflight naming missing permissions, retries through injected
+// src/systems/kube against the simulator: preflight naming missing permissions, retries through injected
 // 500/429, watches that resume after drops and relist after 410 Gone, kubeconfig loading.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { startKubeSim, type KubeSim } from '../kube-sim/server.js';
-import { KubeClient, loadKubeConfig } from '../../src/kube/client.js';
+import { KubeClient, loadKubeConfig } from '../../src/systems/kube/client.js';
 
 const ns = 'kube-client';
 let sim: KubeSim;

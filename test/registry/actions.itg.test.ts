@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { RegistryClient } from '../../src/registry/client.js';
+import { RegistryClient } from '../../src/systems/registry/client.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { writeHtpasswd } from '../harness/htpasswd.js';
 import { pushTestImage } from './images.js';
@@ -22,7 +22,7 @@ beforeAll(async () => {
 });
 afterAll(() => registry.stop());
 
-/** Runs src/actions/<name>/main.ts with inputs; returns exit code, stdout, outputs and summary. */
+/** Runs src/actions/<name>/index.ts with inputs; returns exit code, stdout, outputs and summary. */
 async function runAction(name: string, inputs: Record<string, string>) {
   const dir = mkdtempSync(join(tmpdir(), `bi-action-${name}-`));
   const output = join(dir, 'output');
@@ -31,7 +31,7 @@ async function runAction(name: string, inputs: Record<string, string>) {
   writeFileSync(summary, '');
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: dir, DOCKER_CONFIG: dir };
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  const result = await exec(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), `src/actions/${name}/main.ts`)], { env, cwd: dir })
+  const result = await exec(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), `src/actions/${name}/index.ts`)], { env, cwd: dir })
     .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
   const outputs: Record<string, string> = {};
   const text = readFileSync(output, 'utf8');

@@ -1,7 +1,7 @@
 // G4 lookups against the real registry: the inputs tag, verified by the label in the config.
 import { createHash } from 'node:crypto';
-import { RegistryClient } from '../../src/registry/client.js';
-import { findReusable, inputsTag, INPUTS_LABEL } from '../../src/avoidance.js';
+import { RegistryClient } from '../../src/systems/registry/client.js';
+import { findReusable, inputsTag, INPUTS_LABEL } from '../../src/pipeline/avoidance.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { pushTestImage } from './images.js';

@@ -1,7 +1,7 @@
 // The image minimums read from real images (buildah-built busybox, then layers that add and
 // delete files) in the real registry.
-import { RegistryClient } from '../../src/registry/client.js';
-import { checkImageMinimums } from '../../src/minimums.js';
+import { RegistryClient } from '../../src/systems/registry/client.js';
+import { checkImageMinimums } from '../../src/images/minimums.js';
 import { main } from '../../src/cli/main.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { buildah, pushBusyboxImage } from '../harness/buildah.js';

@@ -6,13 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { RegistryClient, RegistryError, sha256 } from '../../src/registry/client.js';
+import { RegistryClient, RegistryError, sha256 } from '../../src/systems/registry/client.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { writeHtpasswd } from '../harness/htpasswd.js';
 import { startTokenServer, type TokenServer } from '../harness/token-server.js';
 import { startFaultProxy, type FaultProxy } from '../harness/fault-proxy.js';
 import { pushTestImage } from './images.js';
-import { promote } from '../../src/promote.js';
+import { promote } from '../../src/promote/promote.js';
 
 const execFileAsync = promisify(execFile);
 const FAST = { attempts: 5, baseDelayMs: 20, maxDelayMs: 200 };

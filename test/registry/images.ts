@@ -2,8 +2,8 @@
 // a Docker schema 2 manifest, pushed with the project's own client.
 import { gzipSync } from 'node:zlib';
 import { pack } from 'tar-stream';
-import { RegistryClient, sha256, type RepositoryName } from '../../src/registry/client.js';
-import { MediaType } from '../../src/registry/types.js';
+import { RegistryClient, sha256, type RepositoryName } from '../../src/systems/registry/client.js';
+import { MediaType } from '../../src/systems/registry/types.js';
 
 export interface LayerFile {
   name: string;

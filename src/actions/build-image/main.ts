@@ -1,16 +1,16 @@
 // coder/build-image@v1: validate, plan, build in graph order, push, smoke-test.
 import * as core from '@actions/core';
-import { runAction } from '../runner.js';
-import { credentialsInput, keyValueInput, listInput, templatesDir } from '../inputs.js';
-import { imagesOutput, runPipeline, summaryMarkdown, type ImageReport, type ImageSelection } from '../../pipeline.js';
-import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline-builders.js';
+import { runAction } from '../../github/run.js';
+import { credentialsInput, keyValueInput, listInput, templatesDir } from '../../github/inputs.js';
+import { imagesOutput, runPipeline, summaryMarkdown, type ImageReport, type ImageSelection } from '../../pipeline/pipeline.js';
+import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline/builders.js';
 import { InvalidTemplatesError } from '../../plan/index.js';
-import { reportInvalidTemplates } from '../annotate.js';
-import { type NamedCredential } from '../../registry/credentials.js';
-import { UserError } from '../../errors.js';
-import { defaultSince, runId, runOrigin } from './github.js';
+import { reportInvalidTemplates } from '../../github/annotate.js';
+import { type NamedCredential } from '../../systems/registry/credentials.js';
+import { UserError } from '../../lib/errors.js';
+import { defaultSince, runId, runOrigin } from '../../github/context.js';
 import { State } from './state.js';
-import { abortOnSignals } from '../../signals.js';
+import { abortOnSignals } from '../../lib/signals.js';
 
 interface Inputs {
   templates: string;
@@ -97,47 +97,50 @@ function groupedLogs(live: boolean) {
   };
 }
 
-void runAction(async () => {
-  const inputs = getInputs();
-  const id = runId();
-  core.saveState(State.builder, inputs.builder);
-  core.saveState(State.runId, id);
-  if (inputs.namespace) core.saveState(State.namespace, inputs.namespace);
-  const builder = await createBuilder(inputs.builder, {
-    credentials: { named: inputs.credentials },
-    runId: id,
-    ...(inputs.namespace ? { namespace: inputs.namespace } : {}),
-    ...(inputs.executorImage ? { executorImage: inputs.executorImage } : {}),
-  });
-  const cancellation = abortOnSignals(() => core.warning('cancelled: stopping running builds and starting no new ones'));
-  const logs = groupedLogs(inputs.maxParallel === 1);
-  let result;
-  try {
-    result = await runPipeline({
-      dir: inputs.templates,
-      selection: inputs.selection,
-      builder,
-      origin: runOrigin(),
-      ...(inputs.registry ? { registry: inputs.registry } : {}),
-      insecureRegistries: inputs.insecureRegistries,
-      maxParallel: inputs.maxParallel,
+/** The action body; index.ts calls it, and so can @github/local-action. */
+export function run(): Promise<void> {
+  return runAction(async () => {
+    const inputs = getInputs();
+    const id = runId();
+    core.saveState(State.builder, inputs.builder);
+    core.saveState(State.runId, id);
+    if (inputs.namespace) core.saveState(State.namespace, inputs.namespace);
+    const builder = await createBuilder(inputs.builder, {
       credentials: { named: inputs.credentials },
-      buildArgs: inputs.buildArgs,
-      signal: cancellation.signal,
-      onPlan: (_plan, requested) => core.info(requested.length ? `building ${requested.join(', ')} (parents first, up to ${inputs.maxParallel} at a time)` : 'nothing to build: no image changed'),
-      ...logs,
+      runId: id,
+      ...(inputs.namespace ? { namespace: inputs.namespace } : {}),
+      ...(inputs.executorImage ? { executorImage: inputs.executorImage } : {}),
     });
-  } catch (err) {
-    if (!(err instanceof InvalidTemplatesError)) throw err;
-    throw await reportInvalidTemplates(err, inputs.templates, 'build-image');
-  } finally {
-    cancellation.dispose();
-    await builder.cleanup();
-  }
-  core.setOutput('images', JSON.stringify(imagesOutput(result)));
-  await core.summary.addRaw(summaryMarkdown(result)).write();
-  if (!result.ok) {
-    const bad = Object.values(result.images).filter((r) => r.status !== 'built' && r.status !== 'reused');
-    throw new UserError(`${bad.length} image(s) did not build: ${bad.map((r) => `${r.name} (${r.status})`).join(', ')}`);
-  }
-});
+    const cancellation = abortOnSignals(() => core.warning('cancelled: stopping running builds and starting no new ones'));
+    const logs = groupedLogs(inputs.maxParallel === 1);
+    let result;
+    try {
+      result = await runPipeline({
+        dir: inputs.templates,
+        selection: inputs.selection,
+        builder,
+        origin: runOrigin(),
+        ...(inputs.registry ? { registry: inputs.registry } : {}),
+        insecureRegistries: inputs.insecureRegistries,
+        maxParallel: inputs.maxParallel,
+        credentials: { named: inputs.credentials },
+        buildArgs: inputs.buildArgs,
+        signal: cancellation.signal,
+        onPlan: (_plan, requested) => core.info(requested.length ? `building ${requested.join(', ')} (parents first, up to ${inputs.maxParallel} at a time)` : 'nothing to build: no image changed'),
+        ...logs,
+      });
+    } catch (err) {
+      if (!(err instanceof InvalidTemplatesError)) throw err;
+      throw await reportInvalidTemplates(err, inputs.templates, 'build-image');
+    } finally {
+      cancellation.dispose();
+      await builder.cleanup();
+    }
+    core.setOutput('images', JSON.stringify(imagesOutput(result)));
+    await core.summary.addRaw(summaryMarkdown(result)).write();
+    if (!result.ok) {
+      const bad = Object.values(result.images).filter((r) => r.status !== 'built' && r.status !== 'reused');
+      throw new UserError(`${bad.length} image(s) did not build: ${bad.map((r) => `${r.name} (${r.status})`).join(', ')}`);
+    }
+  });
+}

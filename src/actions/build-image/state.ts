@@ -3,5 +3,4 @@ export const State = {
   builder: 'builder',
   runId: 'run-id',
   namespace: 'namespace',
-  kubeconfig: 'kubeconfig',
 } as const;

@@ -1,11 +1,11 @@
 // actions/check-image: the image minimums (P2), read from the image in the registry.
 import * as core from '@actions/core';
-import { runAction } from '../runner.js';
-import { credentialsInput, listInput } from '../inputs.js';
-import { MINIMUMS_PROFILES, checkImageMinimums, formatMinimumsReport, type MinimumsProfile, type MinimumsReport } from '../../minimums.js';
-import { parseReference } from '../../registry/reference.js';
-import { createRegistryClient } from '../../registry/setup.js';
-import { UserError } from '../../errors.js';
+import { runAction } from '../../github/run.js';
+import { credentialsInput, listInput } from '../../github/inputs.js';
+import { MINIMUMS_PROFILES, checkImageMinimums, formatMinimumsReport, type MinimumsProfile, type MinimumsReport } from '../../images/minimums.js';
+import { parseReference } from '../../systems/registry/reference.js';
+import { createRegistryClient } from '../../systems/registry/setup.js';
+import { UserError } from '../../lib/errors.js';
 
 function getInputs() {
   const credentials = credentialsInput();
@@ -21,20 +21,23 @@ function summary(reports: MinimumsReport[]): string {
   return ['## Image minimums', '', '| Image | Rule | | Detail |', '|---|---|---|---|', ...rows, ''].join('\n');
 }
 
-void runAction(async () => {
-  const inputs = getInputs();
-  const client = createRegistryClient({ named: inputs.credentials, insecure: inputs.insecureRegistries });
-  const reports: MinimumsReport[] = [];
-  for (const ref of inputs.images) {
-    const report = await checkImageMinimums(client, { registry: ref.registry, repository: ref.repository }, ref.digest ?? ref.tag ?? 'latest', { profile: inputs.minimums });
-    core.info(formatMinimumsReport(report));
-    reports.push(report);
-  }
-  core.setOutput('report', JSON.stringify(reports));
-  core.setOutput('passed', String(reports.every((r) => r.passed)));
-  await core.summary.addRaw(summary(reports)).write();
-  const failed = reports.filter((r) => !r.passed);
-  if (failed.length) {
-    throw new UserError(failed.map((r) => `${r.image}: not met: ${r.rules.filter((x) => !x.passed).map((x) => `${x.title} (${x.detail})`).join('; ')}`).join('\n'));
-  }
-});
+/** The action body; index.ts calls it, and so can @github/local-action. */
+export function run(): Promise<void> {
+  return runAction(async () => {
+    const inputs = getInputs();
+    const client = createRegistryClient({ named: inputs.credentials, insecure: inputs.insecureRegistries });
+    const reports: MinimumsReport[] = [];
+    for (const ref of inputs.images) {
+      const report = await checkImageMinimums(client, { registry: ref.registry, repository: ref.repository }, ref.digest ?? ref.tag ?? 'latest', { profile: inputs.minimums });
+      core.info(formatMinimumsReport(report));
+      reports.push(report);
+    }
+    core.setOutput('report', JSON.stringify(reports));
+    core.setOutput('passed', String(reports.every((r) => r.passed)));
+    await core.summary.addRaw(summary(reports)).write();
+    const failed = reports.filter((r) => !r.passed);
+    if (failed.length) {
+      throw new UserError(failed.map((r) => `${r.image}: not met: ${r.rules.filter((x) => !x.passed).map((x) => `${x.title} (${x.detail})`).join('; ')}`).join('\n'));
+    }
+  });
+}

@@ -1,12 +1,12 @@
 // actions/promote: move target tags to the tested digests, all or nothing (P3).
 import * as core from '@actions/core';
-import { runAction } from '../runner.js';
-import { builtInput, credentialsInput, listInput } from '../inputs.js';
-import { parseTargets, promote, requestsFromBuild, type BuiltImage, type PromotionReport, type PromotionRequest } from '../../promote.js';
-import { type NamedCredential } from '../../registry/credentials.js';
-import { parseDigest, parseReference } from '../../registry/reference.js';
-import { createRegistryClient } from '../../registry/setup.js';
-import { UserError } from '../../errors.js';
+import { runAction } from '../../github/run.js';
+import { builtInput, credentialsInput, listInput } from '../../github/inputs.js';
+import { parseTargets, promote, requestsFromBuild, type BuiltImage, type PromotionReport, type PromotionRequest } from '../../promote/promote.js';
+import { type NamedCredential } from '../../systems/registry/credentials.js';
+import { parseDigest, parseReference } from '../../systems/registry/reference.js';
+import { createRegistryClient } from '../../systems/registry/setup.js';
+import { UserError } from '../../lib/errors.js';
 
 interface Inputs {
   /** The build-image action's `images` output, when promoting what a build tested. */
@@ -54,29 +54,32 @@ function summaryMarkdown(report: PromotionReport): string {
   return lines.join('\n');
 }
 
-void runAction(async () => {
-  const inputs = getInputs();
-  let requests: PromotionRequest[];
-  if (inputs.built) {
-    if (inputs.images.length > 0) throw new UserError("give either 'built' or 'images', not both");
-    const fromBuild = requestsFromBuild(inputs.built);
-    for (const line of fromBuild.leftOut) core.warning(line);
-    requests = fromBuild.requests;
-    if (requests.length === 0) {
-      core.info('nothing to promote: no image in the build output passed its tests');
-      return;
-    }
-  } else requests = requestsFrom(inputs);
-  const client = createRegistryClient({ named: inputs.credentials, insecure: inputs.insecureRegistries });
-  const report = await promote(client, requests, {
-    rollbackFlags: inputs.insecureRegistries.length ? ['--insecure'] : [],
-    log: (line) => core.info(line),
+/** The action body; index.ts calls it, and so can @github/local-action. */
+export function run(): Promise<void> {
+  return runAction(async () => {
+    const inputs = getInputs();
+    let requests: PromotionRequest[];
+    if (inputs.built) {
+      if (inputs.images.length > 0) throw new UserError("give either 'built' or 'images', not both");
+      const fromBuild = requestsFromBuild(inputs.built);
+      for (const line of fromBuild.leftOut) core.warning(line);
+      requests = fromBuild.requests;
+      if (requests.length === 0) {
+        core.info('nothing to promote: no image in the build output passed its tests');
+        return;
+      }
+    } else requests = requestsFrom(inputs);
+    const client = createRegistryClient({ named: inputs.credentials, insecure: inputs.insecureRegistries });
+    const report = await promote(client, requests, {
+      rollbackFlags: inputs.insecureRegistries.length ? ['--insecure'] : [],
+      log: (line) => core.info(line),
+    });
+    const previous: Record<string, string | null> = {};
+    for (const p of report.promoted) for (const t of p.targets) previous[t.reference] = t.previousDigest;
+    core.setOutput('result', JSON.stringify(report));
+    core.setOutput('previous-digests', JSON.stringify(previous));
+    core.setOutput('rollback', report.rollback.join('\n'));
+    await core.summary.addRaw(summaryMarkdown(report)).write();
+    if (report.rollback.length) core.info(`To roll back:\n${report.rollback.join('\n')}`);
   });
-  const previous: Record<string, string | null> = {};
-  for (const p of report.promoted) for (const t of p.targets) previous[t.reference] = t.previousDigest;
-  core.setOutput('result', JSON.stringify(report));
-  core.setOutput('previous-digests', JSON.stringify(previous));
-  core.setOutput('rollback', report.rollback.join('\n'));
-  await core.summary.addRaw(summaryMarkdown(report)).write();
-  if (report.rollback.length) core.info(`To roll back:\n${report.rollback.join('\n')}`);
-});
+}

@@ -1,12 +1,12 @@
 // actions/push-archive: push a docker-archive or OCI layout built elsewhere (P4).
 import * as core from '@actions/core';
 import { resolve } from 'node:path';
-import { runAction } from '../runner.js';
-import { credentialsInput, listInput, workspace } from '../inputs.js';
-import { pushArchive } from '../../archive.js';
-import { parseReference } from '../../registry/reference.js';
-import { createRegistryClient } from '../../registry/setup.js';
-import { UserError } from '../../errors.js';
+import { runAction } from '../../github/run.js';
+import { credentialsInput, listInput, workspace } from '../../github/inputs.js';
+import { pushArchive } from '../../images/archive.js';
+import { parseReference } from '../../systems/registry/reference.js';
+import { createRegistryClient } from '../../systems/registry/setup.js';
+import { UserError } from '../../lib/errors.js';
 
 function getInputs() {
   const credentials = credentialsInput();
@@ -20,15 +20,18 @@ function getInputs() {
   };
 }
 
-void runAction(async () => {
-  const inputs = getInputs();
-  const client = createRegistryClient({ named: inputs.credentials, insecure: inputs.insecureRegistries });
-  const tag = inputs.image.tag ?? 'latest';
-  const result = await pushArchive(client, inputs.archive, { registry: inputs.image.registry, repository: inputs.image.repository, tag }, { log: (l) => core.info(l) });
-  const reference = `${inputs.image.registry}/${inputs.image.repository}:${tag}@${result.digest}`;
-  core.setOutput('digest', result.digest);
-  core.setOutput('reference', reference);
-  await core.summary
-    .addRaw(`## Archive pushed\n\n\`${reference}\` (${result.format}): ${result.blobs.uploaded} blobs uploaded, ${result.blobs.exists} already there.\n`)
-    .write();
-});
+/** The action body; index.ts calls it, and so can @github/local-action. */
+export function run(): Promise<void> {
+  return runAction(async () => {
+    const inputs = getInputs();
+    const client = createRegistryClient({ named: inputs.credentials, insecure: inputs.insecureRegistries });
+    const tag = inputs.image.tag ?? 'latest';
+    const result = await pushArchive(client, inputs.archive, { registry: inputs.image.registry, repository: inputs.image.repository, tag }, { log: (l) => core.info(l) });
+    const reference = `${inputs.image.registry}/${inputs.image.repository}:${tag}@${result.digest}`;
+    core.setOutput('digest', result.digest);
+    core.setOutput('reference', reference);
+    await core.summary
+      .addRaw(`## Archive pushed\n\n\`${reference}\` (${result.format}): ${result.blobs.uploaded} blobs uploaded, ${result.blobs.exists} already there.\n`)
+      .write();
+  });
+}

@@ -1,14 +1,14 @@
 // actions/smoke-test: the templates' smoke commands against the test images (P1).
 import * as core from '@actions/core';
-import { runAction } from '../runner.js';
-import { builtInput, credentialsInput, keyValueInput, listInput, templatesDir } from '../inputs.js';
+import { runAction } from '../../github/run.js';
+import { builtInput, credentialsInput, keyValueInput, listInput, templatesDir } from '../../github/inputs.js';
 import { createPlan } from '../../plan/index.js';
-import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline-builders.js';
-import { smokeSummaryMarkdown, smokeTestImages } from '../../smoke.js';
-import { RegistryClient } from '../../registry/client.js';
-import { credentialLookup } from '../../registry/credentials.js';
-import { UserError } from '../../errors.js';
-import { abortOnSignals } from '../../signals.js';
+import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline/builders.js';
+import { smokeSummaryMarkdown, smokeTestImages } from '../../pipeline/smoke.js';
+import { RegistryClient } from '../../systems/registry/client.js';
+import { credentialLookup } from '../../systems/registry/credentials.js';
+import { UserError } from '../../lib/errors.js';
+import { abortOnSignals } from '../../lib/signals.js';
 
 /** `{name: {reference}}` from build-image's `images` output. */
 /** Image name -> the exact reference the build pushed, from the `built` input. */
@@ -35,52 +35,55 @@ function getInputs() {
   };
 }
 
-void runAction(async () => {
-  const inputs = getInputs();
-  const plan = await createPlan(inputs.templates, {
-    buildArgs: inputs.buildArgs,
-    ...(inputs.names.length ? { names: inputs.names } : {}),
-    ...(inputs.registry ? { conventionRegistry: inputs.registry } : {}),
-  });
-  const names = inputs.names.length ? inputs.names : Object.keys(plan.images);
-  // Images the build skipped or that failed have no reference in `built`; with `built` given, test only what it lists.
-  const chosen = names
-    .map((n) => plan.images[n]!)
-    .filter((image) => image.smoke.length > 0 && (Object.keys(inputs.built).length === 0 || inputs.built[image.name] !== undefined));
-  if (chosen.length === 0) {
-    core.info('no image to test: none of the chosen images declares smoke tests');
-    core.setOutput('passed', true);
-    core.setOutput('results', '{}');
-    return;
-  }
-  const builder = await createBuilder(inputs.builder, { credentials: { named: inputs.credentials }, ...(inputs.namespace ? { namespace: inputs.namespace } : {}) });
-  const cancellation = abortOnSignals();
-  let reports;
-  try {
-    reports = await smokeTestImages({
-      images: chosen,
-      builder,
-      client: new RegistryClient({ insecure: inputs.insecureRegistries, credentials: credentialLookup({ named: inputs.credentials }) }),
-      ...(inputs.registry ? { registry: inputs.registry } : {}),
-      references: inputs.built,
-      insecureRegistries: inputs.insecureRegistries,
-      signal: cancellation.signal,
-      onStart: (name) => core.startGroup(`${name}: smoke tests`),
-      log: (_name, line) => core.info(line),
-      onDone: (report) => {
-        core.endGroup();
-        core.info(`${report.name}: ${report.status}${report.error ? ` (${report.error})` : ''}`);
-        if (report.status === 'failed' || report.status === 'error') core.error(`${report.name}: smoke tests ${report.status}${report.error ? `: ${report.error}` : ''}`);
-      },
+/** The action body; index.ts calls it, and so can @github/local-action. */
+export function run(): Promise<void> {
+  return runAction(async () => {
+    const inputs = getInputs();
+    const plan = await createPlan(inputs.templates, {
+      buildArgs: inputs.buildArgs,
+      ...(inputs.names.length ? { names: inputs.names } : {}),
+      ...(inputs.registry ? { conventionRegistry: inputs.registry } : {}),
     });
-  } finally {
-    cancellation.dispose();
-    await builder.cleanup();
-  }
-  const output = Object.fromEntries(reports.map((r) => [r.name, { status: r.status, reference: r.reference ?? null, results: r.results, ...(r.error ? { error: r.error } : {}) }]));
-  const passed = reports.every((r) => r.status === 'passed' || r.status === 'none');
-  core.setOutput('results', JSON.stringify(output));
-  core.setOutput('passed', passed);
-  await core.summary.addRaw(smokeSummaryMarkdown(reports)).write();
-  if (!passed) throw new UserError(`smoke tests failed for ${reports.filter((r) => r.status === 'failed' || r.status === 'error').map((r) => r.name).join(', ')}`);
-});
+    const names = inputs.names.length ? inputs.names : Object.keys(plan.images);
+    // Images the build skipped or that failed have no reference in `built`; with `built` given, test only what it lists.
+    const chosen = names
+      .map((n) => plan.images[n]!)
+      .filter((image) => image.smoke.length > 0 && (Object.keys(inputs.built).length === 0 || inputs.built[image.name] !== undefined));
+    if (chosen.length === 0) {
+      core.info('no image to test: none of the chosen images declares smoke tests');
+      core.setOutput('passed', true);
+      core.setOutput('results', '{}');
+      return;
+    }
+    const builder = await createBuilder(inputs.builder, { credentials: { named: inputs.credentials }, ...(inputs.namespace ? { namespace: inputs.namespace } : {}) });
+    const cancellation = abortOnSignals();
+    let reports;
+    try {
+      reports = await smokeTestImages({
+        images: chosen,
+        builder,
+        client: new RegistryClient({ insecure: inputs.insecureRegistries, credentials: credentialLookup({ named: inputs.credentials }) }),
+        ...(inputs.registry ? { registry: inputs.registry } : {}),
+        references: inputs.built,
+        insecureRegistries: inputs.insecureRegistries,
+        signal: cancellation.signal,
+        onStart: (name) => core.startGroup(`${name}: smoke tests`),
+        log: (_name, line) => core.info(line),
+        onDone: (report) => {
+          core.endGroup();
+          core.info(`${report.name}: ${report.status}${report.error ? ` (${report.error})` : ''}`);
+          if (report.status === 'failed' || report.status === 'error') core.error(`${report.name}: smoke tests ${report.status}${report.error ? `: ${report.error}` : ''}`);
+        },
+      });
+    } finally {
+      cancellation.dispose();
+      await builder.cleanup();
+    }
+    const output = Object.fromEntries(reports.map((r) => [r.name, { status: r.status, reference: r.reference ?? null, results: r.results, ...(r.error ? { error: r.error } : {}) }]));
+    const passed = reports.every((r) => r.status === 'passed' || r.status === 'none');
+    core.setOutput('results', JSON.stringify(output));
+    core.setOutput('passed', passed);
+    await core.summary.addRaw(smokeSummaryMarkdown(reports)).write();
+    if (!passed) throw new UserError(`smoke tests failed for ${reports.filter((r) => r.status === 'failed' || r.status === 'error').map((r) => r.name).join(', ')}`);
+  });
+}

@@ -2,9 +2,9 @@
 import * as core from '@actions/core';
 import { validateRepo } from '../../plan/index.js';
 import { problemsTable } from '../../templates/problems.js';
-import { annotationPrefix, listInput, templatesDir } from '../inputs.js';
-import { runAction } from '../runner.js';
-import { annotateProblems } from '../annotate.js';
+import { annotationPrefix, listInput, templatesDir } from '../../github/inputs.js';
+import { runAction } from '../../github/run.js';
+import { annotateProblems } from '../../github/annotate.js';
 
 interface Inputs {
   dir: string;
@@ -21,17 +21,20 @@ function getInputs(): Inputs {
   };
 }
 
-void runAction(async () => {
-  const inputs = getInputs();
-  const { root, repo, problems } = validateRepo(inputs.dir, inputs);
-  const prefix = annotationPrefix(root);
-  annotateProblems(problems, prefix);
-  core.setOutput('valid', problems.length === 0);
-  core.setOutput('problems', JSON.stringify(problems.map(({ file, line, column, message }) => ({ file: prefix + file, line, column, message }))));
-  const counts = `${repo.images.length} images, ${repo.environments.length} environments, ${repo.secrets.length} secrets`;
-  await core.summary
-    .addHeading('Template validation', 2)
-    .addRaw(problems.length === 0 ? `All templates are valid (${counts}).\n` : `${problems.length} problem(s) in ${counts}:\n\n${problemsTable(problems.map((p) => ({ ...p, file: prefix + p.file })))}\n`)
-    .write();
-  if (problems.length > 0) core.setFailed(`${problems.length} template problem(s); see the annotations`);
-});
+/** The action body; index.ts calls it, and so can @github/local-action. */
+export function run(): Promise<void> {
+  return runAction(async () => {
+    const inputs = getInputs();
+    const { root, repo, problems } = validateRepo(inputs.dir, inputs);
+    const prefix = annotationPrefix(root);
+    annotateProblems(problems, prefix);
+    core.setOutput('valid', problems.length === 0);
+    core.setOutput('problems', JSON.stringify(problems.map(({ file, line, column, message }) => ({ file: prefix + file, line, column, message }))));
+    const counts = `${repo.images.length} images, ${repo.environments.length} environments, ${repo.secrets.length} secrets`;
+    await core.summary
+      .addHeading('Template validation', 2)
+      .addRaw(problems.length === 0 ? `All templates are valid (${counts}).\n` : `${problems.length} problem(s) in ${counts}:\n\n${problemsTable(problems.map((p) => ({ ...p, file: prefix + p.file })))}\n`)
+      .write();
+    if (problems.length > 0) core.setFailed(`${problems.length} template problem(s); see the annotations`);
+  });
+}

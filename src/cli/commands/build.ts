@@ -1,15 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { oneOf, parseBuildArgs, parseCommandArgs, type CliIO, type Command } from '../command.js';
-import { runPipeline, summaryText, imagesOutput, type ImageSelection } from '../../pipeline.js';
-import { BUILDER_KINDS, createBuilder, createDryRunBuilder, type BuilderSettings } from '../../pipeline-builders.js';
+import { runPipeline, summaryText, imagesOutput, type ImageSelection } from '../../pipeline/pipeline.js';
+import { BUILDER_KINDS, createBuilder, createDryRunBuilder, type BuilderSettings } from '../../pipeline/builders.js';
 import { InvalidTemplatesError } from '../../plan/index.js';
 import { formatProblem } from '../../templates/problems.js';
-import { abortOnSignals } from '../../signals.js';
-import { currentBranch, hasUncommittedChanges, headCommit } from '../../git/index.js';
-import { defaultDockerConfigPath, loadDockerConfig, parseNamedCredentials, type CredentialSources } from '../../registry/credentials.js';
-import { parseReference } from '../../registry/reference.js';
-import { UsageError, UserError, describeError } from '../../errors.js';
+import { abortOnSignals } from '../../lib/signals.js';
+import { currentBranch, hasUncommittedChanges, headCommit } from '../../systems/git/index.js';
+import { defaultDockerConfigPath, loadDockerConfig, parseNamedCredentials, type CredentialSources } from '../../systems/registry/credentials.js';
+import { parseReference } from '../../systems/registry/reference.js';
+import { UsageError, UserError, describeError } from '../../lib/errors.js';
 
 const help = `Usage: build-image build [DIR] [IMAGE...] [options]
 

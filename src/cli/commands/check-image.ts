@@ -1,9 +1,9 @@
 import type { Command } from '../command.js';
 import { oneOf, parseCommandArgs } from '../command.js';
-import { UsageError } from '../../errors.js';
-import { MINIMUMS_PROFILES, checkImageMinimums, formatMinimumsReport } from '../../minimums.js';
-import { parseReference } from '../../registry/reference.js';
-import { createRegistryClient } from '../../registry/setup.js';
+import { UsageError } from '../../lib/errors.js';
+import { MINIMUMS_PROFILES, checkImageMinimums, formatMinimumsReport } from '../../images/minimums.js';
+import { parseReference } from '../../systems/registry/reference.js';
+import { createRegistryClient } from '../../systems/registry/setup.js';
 
 const HELP = `Usage: build-image check-image REF [--minimums coder] [--format text|json] [--insecure]
 

@@ -1,9 +1,9 @@
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../command.js';
-import { UsageError } from '../../errors.js';
-import { parseTargets, promote, type PromotionRequest } from '../../promote.js';
-import { parseDigest, parseReference } from '../../registry/reference.js';
-import { createRegistryClient } from '../../registry/setup.js';
+import { UsageError } from '../../lib/errors.js';
+import { parseTargets, promote, type PromotionRequest } from '../../promote/promote.js';
+import { parseDigest, parseReference } from '../../systems/registry/reference.js';
+import { createRegistryClient } from '../../systems/registry/setup.js';
 
 const HELP = `Usage: build-image promote REPO[:TAG][@DIGEST]... (--from TAG | --digest sha256:...) --to TAG[,TAG...] [--insecure]
 

@@ -1,9 +1,9 @@
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../command.js';
-import { UsageError } from '../../errors.js';
-import { pushArchive } from '../../archive.js';
-import { parseReference } from '../../registry/reference.js';
-import { createRegistryClient } from '../../registry/setup.js';
+import { UsageError } from '../../lib/errors.js';
+import { pushArchive } from '../../images/archive.js';
+import { parseReference } from '../../systems/registry/reference.js';
+import { createRegistryClient } from '../../systems/registry/setup.js';
 import { resolve } from 'node:path';
 
 const HELP = `Usage: build-image push-archive FILE --image REPO:TAG [--insecure]

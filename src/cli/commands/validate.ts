@@ -1,7 +1,7 @@
 import { oneOf, parseBuildArgs, parseCommandArgs, type Command } from '../command.js';
 import { validateRepo } from '../../plan/index.js';
 import { formatProblem, githubAnnotation } from '../../templates/problems.js';
-import { UsageError } from '../../errors.js';
+import { UsageError } from '../../lib/errors.js';
 
 const help = `Usage: build-image validate [DIR] [options]
 
