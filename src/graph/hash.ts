@@ -1,9 +1,9 @@
 // Input hashes for build avoidance (G4): a content hash of everything that goes into an image
 // apart from its parents, combined with the parents' digests once those are known.
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { join, relative, resolve, sep } from 'node:path';
-import picomatch from 'picomatch';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { listContext } from '../context/files.js';
 import type { ImageNode } from './graph.js';
 
 /** Bumped whenever the hashed material changes shape, so old hashes never match new ones. */
@@ -11,26 +11,6 @@ const HASH_VERSION = 'build-image/inputs/v1';
 
 function sha256(data: string | Buffer): string {
   return createHash('sha256').update(data).digest('hex');
-}
-
-/** `.dockerignore` as a predicate over context-relative paths (last matching pattern wins). */
-export function dockerignoreMatcher(text: string): (path: string) => boolean {
-  const rules = text
-    .split(/\r?\n/)
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('#'))
-    .map((l) => {
-      const negate = l.startsWith('!');
-      const pattern = (negate ? l.slice(1) : l).trim().replace(/^\.?\/+/, '').replace(/\/+$/, '');
-      const match = picomatch([pattern, `${pattern}/**`], { dot: true });
-      return { negate, match };
-    });
-  if (rules.length === 0) return () => false;
-  return (path) => {
-    let ignored = false;
-    for (const rule of rules) if (rule.match(path)) ignored = !rule.negate;
-    return ignored;
-  };
 }
 
 /** Caches file digests across the images of one plan (contexts often overlap). */
@@ -54,25 +34,13 @@ export class FileHasher {
     return digest;
   }
 
-  /** Sorted `path mode digest` lines for every file of a context, honouring .dockerignore. */
+  /** Sorted `path mode digest` lines for every file of a context (src/context decides which). */
   context(dir: string): string[] {
-    const ignorePath = join(dir, '.dockerignore');
-    const ignored = existsSync(ignorePath) ? dockerignoreMatcher(readFileSync(ignorePath, 'utf8')) : () => false;
     const lines: string[] = [];
-    const walk = (current: string): void => {
-      for (const entry of readdirSync(current, { withFileTypes: true })) {
-        const full = join(current, entry.name);
-        const rel = relative(dir, full).split(sep).join('/');
-        if (entry.name === '.git' || ignored(rel)) continue;
-        if (entry.isDirectory()) walk(full);
-        else if (entry.isSymbolicLink()) lines.push(`${rel} link ${readlinkSync(full)}`);
-        else if (entry.isFile()) {
-          const executable = (lstatSync(full).mode & 0o111) !== 0;
-          lines.push(`${rel} ${executable ? '755' : '644'} ${this.file(full)}`);
-        }
-      }
-    };
-    walk(dir);
+    for (const entry of listContext(dir)) {
+      if (entry.type === 'symlink') lines.push(`${entry.path} link ${entry.linkname}`);
+      else if (entry.type === 'file') lines.push(`${entry.path} ${(entry.mode & 0o111) !== 0 ? '755' : '644'} ${this.file(entry.fullPath)}`);
+    }
     return lines.sort();
   }
 }

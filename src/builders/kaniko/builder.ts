@@ -38,10 +38,9 @@
 // execs `touch` on the marker; kaniko then builds from dir:///workspace/context and writes the
 // digest to /dev/termination-log, which comes back as the container's termination message.
 import { randomBytes } from 'node:crypto';
-import { createReadStream, lstatSync, readdirSync, readlinkSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
-import { pack } from 'tar-stream';
+import { contextTar } from '../../context/tar.js';
 import type { V1ContainerStatus, V1OwnerReference, V1Pod, V1Secret, V1Toleration } from '@kubernetes/client-node';
 import { UserError, describeError } from '../../lib/errors.js';
 import { KubeClient, type KubeClientOptions, type Permission } from '../../systems/kube/client.js';
@@ -150,35 +149,7 @@ export function explainPodProblem(pod: V1Pod, roles: Record<string, string> = {}
 
 /** A tarball of the build context under context/, the Dockerfile beside it, the completion marker last. */
 export function contextTarball(contextDir: string, dockerfile: string): Readable {
-  const archive = pack();
-  const root = relative(WORKSPACE, DOCKERFILE_PATH);
-  const write = async (): Promise<void> => {
-    const walk = async (dir: string): Promise<void> => {
-      for (const entry of readdirSync(dir).sort()) {
-        const full = join(dir, entry);
-        const name = `context/${relative(contextDir, full)}`;
-        const st = lstatSync(full);
-        const common = { name, mode: st.mode & 0o7777, mtime: st.mtime, uid: 0, gid: 0 };
-        if (st.isSymbolicLink()) archive.entry({ ...common, type: 'symlink', linkname: readlinkSync(full) });
-        else if (st.isDirectory()) {
-          archive.entry({ ...common, type: 'directory' });
-          await walk(full);
-        } else if (st.isFile()) {
-          await new Promise<void>((resolve, reject) => {
-            const sink = archive.entry({ ...common, size: st.size }, (err) => (err ? reject(err) : resolve()));
-            createReadStream(full).on('error', reject).pipe(sink);
-          });
-        }
-      }
-    };
-    archive.entry({ name: 'context', type: 'directory', mode: 0o755 });
-    await walk(contextDir);
-    archive.entry({ name: root, mode: 0o644 }, dockerfile);
-    archive.entry({ name: COMPLETE_MARKER, mode: 0o644 }, '');
-    archive.finalize();
-  };
-  write().catch((err: unknown) => archive.destroy(err as Error));
-  return archive as unknown as Readable;
+  return contextTar(contextDir, { prefix: 'context', extra: [{ name: relative(WORKSPACE, DOCKERFILE_PATH), content: dockerfile }, { name: COMPLETE_MARKER, content: '' }] });
 }
 
 export class KanikoBuilder implements Builder {
