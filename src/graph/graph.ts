@@ -9,6 +9,7 @@ import { relativePath } from '../templates/load.js';
 import type { Problem } from '../templates/problems.js';
 import type { ImageTemplate, TemplateRepo } from '../templates/types.js';
 import type { PlannedFrom } from '../plan/types.js';
+import { topologicalOrder as dagOrder } from '../lib/dag.js';
 
 export interface ImageNode {
   template: ImageTemplate;
@@ -187,29 +188,10 @@ function cycleProblems(graph: ImageGraph): Problem[] {
   return problems;
 }
 
-/** Topological order, parents first; ties broken by name so plans are stable. */
+/** Topological order of the images (or of a subset), parents first, ties broken by name. */
 export function topologicalOrder(graph: ImageGraph, only?: ReadonlySet<string>): string[] {
-  const include = (n: string): boolean => !only || only.has(n);
-  const pending = new Map<string, number>();
-  for (const [name, node] of graph.nodes) if (include(name)) pending.set(name, node.parents.filter(include).length);
-  const ready = [...pending].filter(([, count]) => count === 0).map(([n]) => n).sort();
-  const order: string[] = [];
-  while (ready.length > 0) {
-    const name = ready.shift()!;
-    order.push(name);
-    const released: string[] = [];
-    for (const child of graph.children.get(name) ?? []) {
-      if (!pending.has(child)) continue;
-      const left = pending.get(child)! - 1;
-      pending.set(child, left);
-      if (left === 0) released.push(child);
-    }
-    if (released.length > 0) {
-      ready.push(...released);
-      ready.sort();
-    }
-  }
-  return order;
+  const nodes = [...graph.nodes].filter(([name]) => !only || only.has(name)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return dagOrder(nodes.map(([name, node]) => ({ name, parents: node.parents })));
 }
 
 /** Levels by depth among the included images: level 0 has no included parent. */

@@ -10,6 +10,7 @@ import { pinParents } from '../dockerfile/pin.js';
 import { destinationRepository, destinations, imageLabels, type BuildOrigin } from './tags.js';
 import { combineInputHash } from '../graph/hash.js';
 import { UserError, describeError } from '../lib/errors.js';
+import { topologicalOrder as dagOrder } from '../lib/dag.js';
 
 // ---------------------------------------------------------------------------------------------
 // The graph runner: any DAG of tasks, bounded parallelism, critical-path priority.
@@ -68,19 +69,8 @@ function childrenOf(tasks: readonly GraphTask[]): Map<string, string[]> {
 
 /** Parents first; throws on a cycle (the plan refuses cycles, so this is a programming error). */
 export function topologicalOrder(tasks: readonly GraphTask[]): string[] {
-  const children = childrenOf(tasks);
-  const waiting = new Map(tasks.map((t) => [t.name, t.parents.length]));
-  const order: string[] = [];
-  const queue = tasks.filter((t) => t.parents.length === 0).map((t) => t.name);
-  while (queue.length > 0) {
-    const name = queue.shift()!;
-    order.push(name);
-    for (const child of children.get(name)!) {
-      const left = waiting.get(child)! - 1;
-      waiting.set(child, left);
-      if (left === 0) queue.push(child);
-    }
-  }
+  childrenOf(tasks); // throws on a parent that is not a task
+  const order = dagOrder(tasks);
   if (order.length !== tasks.length) throw new Error('the task graph has a cycle');
   return order;
 }
