@@ -1,6 +1,6 @@
 import { Authenticator, mergeScopes, parseChallenges, repositoryScope } from './auth.js';
 import { nextLink } from './client.js';
-import { backoffDelay } from './transport.js';
+import { backoffDelay, retryAfterSeconds } from '../../lib/retry.js';
 
 test.each([
   ['Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"',
@@ -29,10 +29,11 @@ test.each([
 });
 
 test('backoff is capped and honours Retry-After up to the cap', () => {
-  const b = { attempts: 10, baseDelayMs: 100, maxDelayMs: 1000 };
-  for (let i = 1; i < 10; i++) expect(backoffDelay(b, i)).toBeLessThanOrEqual(1000);
-  expect(backoffDelay(b, 1, '0.5')).toBe(500);
-  expect(backoffDelay(b, 1, '60')).toBe(1000);
+  const b = { attempts: 10, baseDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 1000 };
+  for (let i = 1; i < 10; i++) expect(backoffDelay(i, b)).toBeLessThanOrEqual(1000);
+  expect(backoffDelay(1, b, retryAfterSeconds('0.5'))).toBe(500);
+  expect(backoffDelay(1, b, retryAfterSeconds('60'))).toBe(1000);
+  expect(retryAfterSeconds('Wed, 21 Oct 2015 07:28:00 GMT')).toBeUndefined();
 });
 
 describe('Authenticator', () => {

@@ -8,9 +8,10 @@ import type { RegistryLogin } from './credentials.js';
 import { normalizeRegistryHost } from './credentials.js';
 import { MANIFEST_MEDIA_TYPES, type ManifestBytes } from './types.js';
 import {
-  DEFAULT_BACKOFF, backoffDelay, discardBody, isRetryableError, isRetryableStatus, looksLikeTlsMismatch, readBody, send, sleep,
-  type Backoff, type RequestBody, type TransportResponse,
+  DEFAULT_BACKOFF, discardBody, isRetryableError, isRetryableStatus, looksLikeTlsMismatch, readBody, send,
+  type RequestBody, type TransportResponse,
 } from './transport.js';
+import { backoffDelay, retryAfterSeconds, sleep, type RetryOptions } from '../../lib/retry.js';
 
 /** A repository in a registry: `{registry: 'ghcr.io', repository: 'acme/dev'}`. */
 export interface RepositoryName {
@@ -23,7 +24,7 @@ export interface RegistryClientOptions {
   credentials?: (registry: string) => RegistryLogin | undefined;
   /** Hosts (host or host:port) reached over plain HTTP or TLS without verification. */
   insecure?: readonly string[];
-  backoff?: Partial<Backoff>;
+  backoff?: Partial<RetryOptions>;
   /** Uploads larger than this go in chunks (PATCH) rather than one PUT. */
   chunkSize?: number;
   userAgent?: string;
@@ -100,7 +101,7 @@ export function digestVerifier(digest: string, what: string): Transform {
 export class RegistryClient {
   private readonly auth: Authenticator;
   private readonly insecure: Set<string>;
-  private readonly backoff: Backoff;
+  private readonly backoff: RetryOptions;
   private readonly baseUrls = new Map<string, Promise<string>>();
   readonly chunkSize: number;
 
@@ -166,7 +167,7 @@ export class RegistryClient {
       } catch (err) {
         if (err instanceof UserError) throw err;
         if (isRetryableError(err) && attempt < this.backoff.attempts && !op.noRetry) {
-          await sleep(backoffDelay(this.backoff, attempt));
+          await sleep(backoffDelay(attempt, this.backoff));
           continue;
         }
         throw new RegistryError(`${op.what}: cannot reach ${op.registry}: ${describeError(err)}${attempt > 1 ? ` (after ${attempt} attempts)` : ''}`, 0, (err as NodeJS.ErrnoException).code);
@@ -186,7 +187,7 @@ export class RegistryClient {
       if (op.expect.includes(res.status)) return res;
       if (isRetryableStatus(res.status) && attempt < this.backoff.attempts && !op.noRetry) {
         await discardBody(res);
-        await sleep(backoffDelay(this.backoff, attempt, res.headers['retry-after']));
+        await sleep(backoffDelay(attempt, this.backoff, retryAfterSeconds(res.headers['retry-after'])));
         continue;
       }
       throw await this.errorFrom(op, res, attempt);
@@ -245,14 +246,14 @@ export class RegistryClient {
         res = await send({ method, url, headers, body, insecureTls: this.isInsecure(realmHost) || this.isInsecure(url.hostname), timeoutMs: this.options.timeoutMs });
       } catch (err) {
         if (isRetryableError(err) && attempt < this.backoff.attempts) {
-          await sleep(backoffDelay(this.backoff, attempt));
+          await sleep(backoffDelay(attempt, this.backoff));
           continue;
         }
         throw new RegistryError(`cannot reach token server ${url.origin}${url.pathname}: ${describeError(err)}`, 0);
       }
       if (isRetryableStatus(res.status) && attempt < this.backoff.attempts) {
         await discardBody(res);
-        await sleep(backoffDelay(this.backoff, attempt, res.headers['retry-after']));
+        await sleep(backoffDelay(attempt, this.backoff, retryAfterSeconds(res.headers['retry-after'])));
         continue;
       }
       const text = (await readBody(res, 1024 * 1024)).toString('utf8');
@@ -460,7 +461,7 @@ export class RegistryClient {
         location = undefined;
         const retryable = err instanceof RegistryError && (err.status === 0 || err.status === 404 || err.status === 416 || err.status >= 500 || err.code === 'DIGEST_INVALID' || err.code === 'BLOB_UPLOAD_UNKNOWN' || err.code === 'BLOB_UPLOAD_INVALID');
         if (!retryable || attempt >= 3) throw err;
-        await sleep(backoffDelay(this.backoff, attempt + 1));
+        await sleep(backoffDelay(attempt + 1, this.backoff));
         if (await this.headBlob(repo, blob.digest)) return 'uploaded';
       }
     }

@@ -3,6 +3,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import type { Readable } from 'node:stream';
+import { DEFAULT_RETRY, type RetryOptions } from '../../lib/retry.js';
 
 export type RequestBody = Buffer | (() => Readable);
 
@@ -115,21 +116,5 @@ export function looksLikeTlsMismatch(err: unknown): boolean {
   );
 }
 
-export interface Backoff {
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
-export const DEFAULT_BACKOFF: Backoff = { attempts: 6, baseDelayMs: 250, maxDelayMs: 4000 };
-
-/** Capped exponential backoff with jitter; `Retry-After` (seconds) is honoured up to the cap. */
-export function backoffDelay(backoff: Backoff, attempt: number, retryAfter?: string | string[]): number {
-  const header = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
-  const seconds = header !== undefined ? Number(header) : NaN;
-  if (Number.isFinite(seconds) && seconds >= 0) return Math.min(seconds * 1000, backoff.maxDelayMs);
-  const exp = Math.min(backoff.baseDelayMs * 2 ** (attempt - 1), backoff.maxDelayMs);
-  return exp / 2 + Math.random() * (exp / 2);
-}
-
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Registry defaults: a shorter cap than Kubernetes', since a push retries per blob. */
+export const DEFAULT_BACKOFF: RetryOptions = { ...DEFAULT_RETRY, maxDelayMs: 4000, maxRetryAfterMs: 4000 };
