@@ -1,20 +1,12 @@
 // The one module that runs git.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { UserError } from '../../lib/errors.js';
-
-const execFileAsync = promisify(execFile);
+import { exec } from '../process/exec.js';
 
 async function git(cwd: string, args: string[]): Promise<string> {
-  try {
-    const { stdout } = await execFileAsync('git', ['-C', cwd, ...args], { maxBuffer: 256 * 1024 * 1024 });
-    return stdout;
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException & { stderr?: string };
-    if (e.code === 'ENOENT') throw new UserError('git is not installed or not on PATH');
-    const stderr = (e.stderr ?? '').trim().split('\n')[0] ?? '';
-    throw new UserError(`git ${args[0]} failed: ${stderr || e.message}`);
-  }
+  const stderr: string[] = [];
+  const result = await exec('git', ['-C', cwd, ...args], { onLine: (line, stream) => stream === 'stderr' && stderr.push(line) });
+  if (result.exitCode !== 0) throw new UserError(`git ${args[0]} failed: ${stderr.find((l) => l.trim() !== '')?.trim() ?? `exit code ${result.exitCode}`}`);
+  return result.stdout;
 }
 
 /** True for the all-zero SHA GitHub sends as `before` when a branch is first pushed. */
