@@ -11,8 +11,9 @@ import { promotionTags, testTag, type BuildOrigin } from './tags.js';
 import { findBuiltFromInputs } from './avoidance.js';
 import { smokeTest, describeSmoke, type SmokeCheck } from './smoke.js';
 import { mermaidBlock } from '../graph/mermaid.js';
-import { RegistryClient } from '../systems/registry/client.js';
-import { credentialLookup, type CredentialSources } from '../systems/registry/credentials.js';
+import type { RegistryClient } from '../systems/registry/client.js';
+import { type CredentialSources } from '../systems/registry/credentials.js';
+import { createRegistryClient } from '../systems/registry/setup.js';
 import { parseReference } from '../systems/registry/reference.js';
 import { describeError } from '../lib/errors.js';
 
@@ -138,10 +139,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   options.onPlan?.(plan, requested);
 
   const insecureRegistries = [...(options.insecureRegistries ?? [])];
-  const client = new RegistryClient({
-    insecure: insecureRegistries,
-    ...(options.credentials ? { credentials: credentialLookup(options.credentials) } : {}),
-  });
+  const client = createRegistryClient({ insecure: insecureRegistries, ...options.credentials });
   const lookups = options.registryLookups ?? true;
   const avoidance = options.avoidance === false || !lookups ? undefined : (options.avoidance ?? registryAvoidance(client));
   const smokeWanted = options.smoke ?? true;

@@ -5,8 +5,7 @@ import { builtInput, credentialsInput, keyValueInput, listInput, templatesDir } 
 import { createPlan } from '../../plan/index.js';
 import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline/builders.js';
 import { smokeSummaryMarkdown, smokeTestImages } from '../../pipeline/smoke.js';
-import { RegistryClient } from '../../systems/registry/client.js';
-import { credentialLookup } from '../../systems/registry/credentials.js';
+import { createRegistryClient } from '../../systems/registry/setup.js';
 import { UserError } from '../../lib/errors.js';
 import { abortOnSignals } from '../../lib/signals.js';
 
@@ -62,7 +61,7 @@ export function run(): Promise<void> {
       reports = await smokeTestImages({
         images: chosen,
         builder,
-        client: new RegistryClient({ insecure: inputs.insecureRegistries, credentials: credentialLookup({ named: inputs.credentials }) }),
+        client: createRegistryClient({ insecure: inputs.insecureRegistries, named: inputs.credentials }),
         ...(inputs.registry ? { registry: inputs.registry } : {}),
         references: inputs.built,
         insecureRegistries: inputs.insecureRegistries,

@@ -1,6 +1,7 @@
-// Building a RegistryClient from what the CLI and the actions are given.
+// The one way to build a RegistryClient, from what the CLI and the actions are given: named
+// credentials first, then the docker config.
 import { RegistryClient } from './client.js';
-import { credentialLookup, defaultDockerConfigPath, loadDockerConfig, type NamedCredential } from './credentials.js';
+import { credentialLookup, defaultDockerConfigPath, loadDockerConfig, type CredentialSources, type NamedCredential } from './credentials.js';
 import { parseReference } from './reference.js';
 
 export interface ClientSetup {
@@ -11,11 +12,12 @@ export interface ClientSetup {
   insecure?: readonly string[];
   /** A docker config.json; by default `$DOCKER_CONFIG/config.json` or `~/.docker/config.json`, if present. */
   dockerConfigPath?: string;
+  /** Logins already read from a docker config; when given, no file is read. */
+  dockerConfig?: CredentialSources['dockerConfig'];
 }
 
 export function createRegistryClient(setup: ClientSetup = {}): RegistryClient {
-  const path = setup.dockerConfigPath ?? defaultDockerConfigPath(setup.env ?? process.env);
-  const dockerConfig = loadDockerConfig(path, { optional: setup.dockerConfigPath === undefined });
+  const dockerConfig = setup.dockerConfig ?? loadDockerConfig(setup.dockerConfigPath ?? defaultDockerConfigPath(setup.env ?? process.env), { optional: setup.dockerConfigPath === undefined });
   return new RegistryClient({ credentials: credentialLookup({ named: setup.named, dockerConfig }), insecure: setup.insecure });
 }
 
