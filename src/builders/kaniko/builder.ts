@@ -41,11 +41,12 @@ import { randomBytes } from 'node:crypto';
 import { join, relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { contextTar } from '../../context/tar.js';
-import type { V1ContainerStatus, V1OwnerReference, V1Pod, V1Secret, V1Toleration } from '@kubernetes/client-node';
+import type { V1OwnerReference, V1Pod, V1Secret, V1Toleration } from '@kubernetes/client-node';
 import { UserError, describeError } from '../../lib/errors.js';
 import { KubeClient, type KubeClientOptions, type Permission } from '../../systems/kube/client.js';
 import { KubeError } from '../../systems/kube/errors.js';
 import { objectName, runSelector } from '../../systems/kube/labels.js';
+import { explainPodProblem } from '../../systems/kube/pods.js';
 import { podOwnerReference, redactSecretData } from '../../systems/kube/manifests.js';
 import { toDockerConfigJson, type CredentialSources } from '../../systems/registry/credentials.js';
 import {
@@ -108,8 +109,6 @@ export const KANIKO_PERMISSIONS: Permission[] = [
 const DEFAULT_TIMEOUT_MS = 30 * 60 * 1000;
 const DEFAULT_SMOKE_TIMEOUT_MS = 10 * 60 * 1000;
 const LOG_TAIL_LINES = 25;
-const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'RegistryUnavailable']);
-const START_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
 
 /** The objects a build would create, for `--dry-run` (secret data redacted). */
 export interface KanikoDryRun {
@@ -117,34 +116,6 @@ export interface KanikoDryRun {
   objects: (V1Pod | V1Secret)[];
   /** What happens after the objects are created, in order. */
   steps: string[];
-}
-
-/** Why a pod failed, from its status; undefined if nothing is wrong (yet). Pure. */
-export function explainPodProblem(pod: V1Pod, roles: Record<string, string> = {}): string | undefined {
-  const status = pod.status ?? {};
-  const name = pod.metadata?.name ?? 'pod';
-  if (status.reason === 'Evicted') return `pod ${name} was evicted by the node: ${(status.message ?? '').trim() || 'no reason given'}`;
-  const all: [V1ContainerStatus, string][] = [
-    ...(status.initContainerStatuses ?? []).map((s) => [s, roles[s.name] ?? `init container ${s.name}`] as [V1ContainerStatus, string]),
-    ...(status.containerStatuses ?? []).map((s) => [s, roles[s.name] ?? `container ${s.name}`] as [V1ContainerStatus, string]),
-  ];
-  for (const [s, role] of all) {
-    const waiting = s.state?.waiting;
-    if (waiting?.reason && PULL_FAILURES.has(waiting.reason)) {
-      return `the ${role} image "${s.image}" cannot be pulled (${waiting.reason}): ${waiting.message ?? 'no details'}`;
-    }
-    if (waiting?.reason && START_FAILURES.has(waiting.reason)) return `the ${role} cannot start (${waiting.reason}): ${waiting.message ?? ''}`.trim();
-    const done = s.state?.terminated;
-    if (done?.reason === 'OOMKilled') {
-      const limit = [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])].find((c) => c.name === s.name)?.resources?.limits?.memory;
-      return `the ${role} ran out of memory (OOMKilled${limit ? `, limit ${limit}` : ''}); raise resources.memory for this image`;
-    }
-    if (done && done.exitCode !== 0) {
-      return `the ${role} exited with code ${done.exitCode}${done.reason && done.reason !== 'Error' ? ` (${done.reason})` : ''}`;
-    }
-  }
-  if (status.phase === 'Failed') return `pod ${name} failed${status.reason ? ` (${status.reason})` : ''}${status.message ? `: ${status.message}` : ''}`;
-  return undefined;
 }
 
 /** A tarball of the build context under context/, the Dockerfile beside it, the completion marker last. */
@@ -422,8 +393,7 @@ export class KanikoBuilder implements Builder {
         if (problem) throw new BuildFailure(problem);
         return undefined;
       }, { signal });
-      const output = await this.client.call(`reading the log of ${namespace}/${podName}`, () =>
-        this.client.core.readNamespacedPodLog({ namespace, name: podName, container: SMOKE_CONTAINER }));
+      const output = await this.client.readLog(namespace, podName, SMOKE_CONTAINER);
       for (const line of output.split('\n').filter(Boolean)) request.log(`[${command.name}] ${line}`);
       const exitCode = terminated.exitCode;
       return {

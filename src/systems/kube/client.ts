@@ -310,6 +310,11 @@ export class KubeClient {
     return complete;
   }
 
+  /** A container's whole log. */
+  readLog(namespace: string, pod: string, container: string): Promise<string> {
+    return this.call(`reading the log of ${namespace}/${pod}`, () => this.core.readNamespacedPodLog({ namespace, name: pod, container }));
+  }
+
   /** The last lines of a container's log ('' if there is none). */
   async logTail(namespace: string, pod: string, container: string, lines: number): Promise<string> {
     try {
