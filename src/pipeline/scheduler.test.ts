@@ -1,5 +1,5 @@
 import { remainingCriticalPath, runGraph, scheduleBuilds, withAncestors, type BuildAvoidance, type ScheduleOptions } from './scheduler.js';
-import type { Plan, PlannedImage } from '../plan/types.js';
+import type { Plan } from '../plan/types.js';
 import { plannedImage, planOf } from '../../test/harness/plan.js';
 import type { Builder, BuildRequest, BuildResult, SmokeResult } from '../builders/types.js';
 

@@ -166,7 +166,7 @@ export async function promote(client: RegistryClient, requests: readonly Promoti
       try {
         if (m.previous) {
           const prev = await client.getManifest(m.t, m.previous);
-          if (!prev) throw new Error(`previous manifest ${m.previous} is gone`);
+          if (!prev) throw new Error(`previous manifest ${m.previous} is gone`, { cause: err });
           await client.putManifest(m.t, m.t.tag, prev);
         } else {
           await client.deleteManifest(m.t, m.t.tag);

@@ -38,7 +38,7 @@
 // execs `touch` on the marker; kaniko then builds from dir:///workspace/context and writes the
 // digest to /dev/termination-log, which comes back as the container's termination message.
 import { randomBytes } from 'node:crypto';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
 import { Readable } from 'node:stream';
 import { contextTar } from '../../context/tar.js';
 import type { V1OwnerReference, V1Pod, V1Secret, V1Toleration } from '@kubernetes/client-node';

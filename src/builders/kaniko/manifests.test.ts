@@ -1,5 +1,4 @@
 import { describe, expect, test } from '@jest/globals';
-import type { V1Pod } from '@kubernetes/client-node';
 import { kanikoArgs, kanikoPod, smokePod, type KanikoArgsInput } from './manifests.js';
 
 const base: KanikoArgsInput = { destinations: ['r.io/a/b:test'], buildArgs: {}, labels: {}, insecureRegistries: [] };

@@ -396,6 +396,7 @@ export class KubeClient {
         if (spec.fieldSelector) query.fieldSelector = spec.fieldSelector;
         if (spec.labelSelector) query.labelSelector = spec.labelSelector;
         watch
+          // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a watch event's object is whatever the server sent
           .watch(spec.path, query, (type, obj: any) => {
             if (settled) return;
             if (type === 'ERROR') {
