@@ -6,7 +6,7 @@
 //      this moves no tag, so it is harmless if a later step fails);
 //   3. move: put the manifest bytes under each target tag; if one put fails, put back the
 //      previous manifests of the tags already moved.
-import { AggregateUserError, UserError, describeError } from '../lib/errors.js';
+import { AggregateUserError, UsageError, UserError, describeError } from '../lib/errors.js';
 import { formatRepository, type RegistryClient, type RepositoryName } from '../systems/registry/client.js';
 import { copyImageContent, copyMethod, mapLimit, type CopyMethod } from '../systems/registry/copy.js';
 import type { ManifestBytes } from '../systems/registry/types.js';
@@ -242,6 +242,38 @@ export interface BuiltImage {
   repository?: string;
   smoke?: string;
   promote?: { from: string; to: string[] };
+}
+
+/** How the CLI and the action name their options in messages. */
+export interface RequestVocabulary {
+  /** What the references came from, e.g. `input 'images'` or `promote`. */
+  source: string;
+  /** How to say "give a from tag or a digest", e.g. `give --from TAG or --digest sha256:...`. */
+  fromOrDigest: string;
+  /** Missing options are a usage error (exit 2) on the command line. */
+  usageErrors?: boolean;
+}
+
+/**
+ * Promotion requests from references as people write them (`REPO[:TAG][@DIGEST]`), with the
+ * tag and digest defaults and the target tags given beside them. Shared by the CLI and the action.
+ */
+export function requestsFromReferences(
+  texts: readonly string[],
+  defaults: { from?: string; digest?: string; to: readonly string[] },
+  words: RequestVocabulary,
+): PromotionRequest[] {
+  if (texts.length === 0) throw new UserError(`${words.source}: name at least one repository to promote (REPO[:TAG][@DIGEST])`);
+  return texts.map((text) => {
+    const ref = parseReference(text);
+    const fromTag = ref.tag ?? defaults.from;
+    const digest = ref.digest ?? defaults.digest;
+    if (!fromTag && !digest) {
+      const message = `${words.source}: ${text} has no tag or digest; ${words.fromOrDigest}`;
+      throw words.usageErrors ? new UsageError(message) : new UserError(message);
+    }
+    return { source: { registry: ref.registry, repository: ref.repository }, fromTag, digest, targets: parseTargets([...defaults.to], ref) };
+  });
 }
 
 /**

@@ -2,9 +2,9 @@
 import * as core from '@actions/core';
 import { runAction } from '../../github/run.js';
 import { builtInput, credentialsInput, listInput } from '../../github/inputs.js';
-import { parseTargets, promote, requestsFromBuild, type BuiltImage, type PromotionReport, type PromotionRequest } from '../../promote/promote.js';
+import { promote, requestsFromBuild, requestsFromReferences, type BuiltImage, type PromotionReport, type PromotionRequest } from '../../promote/promote.js';
 import { type NamedCredential } from '../../systems/registry/credentials.js';
-import { parseDigest, parseReference } from '../../systems/registry/reference.js';
+import { parseDigest } from '../../systems/registry/reference.js';
 import { createRegistryClient } from '../../systems/registry/setup.js';
 import { UserError } from '../../lib/errors.js';
 
@@ -34,17 +34,6 @@ function getInputs(): Inputs {
   };
 }
 
-function requestsFrom(inputs: Pick<Inputs, 'images' | 'from' | 'digest' | 'to'>): PromotionRequest[] {
-  if (inputs.images.length === 0) throw new UserError("input 'images' is empty: name the repositories to promote (REPO[:TAG][@DIGEST], one per line)");
-  return inputs.images.map((text) => {
-    const ref = parseReference(text);
-    const fromTag = ref.tag ?? inputs.from;
-    const digest = ref.digest ?? inputs.digest;
-    if (!fromTag && !digest) throw new UserError(`input 'images': ${text} has no tag or digest, and neither 'from' nor 'digest' is set`);
-    return { source: { registry: ref.registry, repository: ref.repository }, fromTag, digest, targets: parseTargets(inputs.to, ref) };
-  });
-}
-
 function summaryMarkdown(report: PromotionReport): string {
   const rows = report.promoted.flatMap((p) =>
     p.targets.map((t) => `| \`${t.reference}\` | ${t.previousDigest ? `\`${t.previousDigest}\`` : '(new)'} | \`${t.digest}\` | ${t.changed ? t.method === 'none' ? 'moved' : `moved (${t.method})` : 'unchanged'} |`),
@@ -68,7 +57,7 @@ export function run(): Promise<void> {
         core.info('nothing to promote: no image in the build output passed its tests');
         return;
       }
-    } else requests = requestsFrom(inputs);
+    } else requests = requestsFromReferences(inputs.images, inputs, { source: "input 'images'", fromOrDigest: "set 'from' or 'digest'" });
     const client = createRegistryClient({ named: inputs.credentials, insecure: inputs.insecureRegistries });
     const report = await promote(client, requests, {
       rollbackFlags: inputs.insecureRegistries.length ? ['--insecure'] : [],

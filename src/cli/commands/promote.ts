@@ -1,8 +1,8 @@
 import type { Command } from '../command.js';
 import { parseCommandArgs } from '../command.js';
 import { UsageError } from '../../lib/errors.js';
-import { parseTargets, promote, type PromotionRequest } from '../../promote/promote.js';
-import { parseDigest, parseReference } from '../../systems/registry/reference.js';
+import { promote, requestsFromReferences } from '../../promote/promote.js';
+import { parseDigest } from '../../systems/registry/reference.js';
 import { createRegistryClient } from '../../systems/registry/setup.js';
 
 const HELP = `Usage: build-image promote REPO[:TAG][@DIGEST]... (--from TAG | --digest sha256:...) --to TAG[,TAG...] [--insecure]
@@ -41,13 +41,7 @@ export const promoteCommand: Command = {
     });
     if (positionals.length === 0) throw new UsageError(`promote: name at least one repository\nRun 'build-image promote --help' for usage.`);
     const digest = values.digest !== undefined ? parseDigest(values.digest, '--digest') : undefined;
-    const refs = positionals.map((p) => parseReference(p));
-    const requests: PromotionRequest[] = refs.map((ref) => {
-      const fromTag = ref.tag ?? values.from;
-      const tested = ref.digest ?? digest;
-      if (!fromTag && !tested) throw new UsageError(`promote: ${positionals[refs.indexOf(ref)]}: give --from TAG or --digest sha256:... (or REPO:TAG / REPO@DIGEST)`);
-      return { source: { registry: ref.registry, repository: ref.repository }, fromTag, digest: tested, targets: parseTargets(values.to ?? [], ref) };
-    });
+    const requests = requestsFromReferences(positionals, { from: values.from, digest, to: values.to ?? [] }, { source: 'promote', fromOrDigest: 'give --from TAG or --digest sha256:... (or REPO:TAG / REPO@DIGEST)', usageErrors: true });
     const insecure = values.insecure
       ? [...new Set(requests.flatMap((r) => [r.source.registry, ...r.targets.map((t) => t.registry)]))]
       : [];
