@@ -4,6 +4,7 @@ import { runAction } from '../../github/run.js';
 import { credentialsInput, keyValueInput, listInput, templatesDir } from '../../github/inputs.js';
 import { imagesOutput, runPipeline, summaryMarkdown, type ImageReport, type ImageSelection } from '../../pipeline/pipeline.js';
 import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline/builders.js';
+import { imageSelection } from '../../pipeline/selection.js';
 import { InvalidTemplatesError } from '../../plan/index.js';
 import { reportInvalidTemplates } from '../../github/annotate.js';
 import { type NamedCredential } from '../../systems/registry/credentials.js';
@@ -34,17 +35,7 @@ function getInputs(): Inputs {
   const maxParallel = Number(core.getInput('max-parallel') || '4');
   if (!Number.isInteger(maxParallel) || maxParallel < 1) throw new UserError(`input 'max-parallel' must be a whole number of at least 1, not '${core.getInput('max-parallel')}'`);
 
-  const images = listInput('images');
-  let selection: ImageSelection;
-  if (images.length === 0 || (images.length === 1 && images[0] === 'changed')) {
-    const since = core.getInput('since') || defaultSince();
-    selection = since ? { kind: 'changed', since } : { kind: 'all' };
-  } else if (images.length === 1 && images[0] === 'all') {
-    selection = { kind: 'all' };
-  } else {
-    if (images.includes('all') || images.includes('changed')) throw new UserError(`input 'images': 'all' and 'changed' cannot be mixed with image names`);
-    selection = { kind: 'names', names: images };
-  }
+  const selection = imageSelection(listInput('images'), core.getInput('since') || defaultSince(), "input 'images'");
   return {
     templates: templatesDir(),
     registry: core.getInput('registry') || undefined,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { oneOf, parseBuildArgs, parseCommandArgs, type CliIO, type Command } from '../command.js';
-import { runPipeline, summaryText, imagesOutput, type ImageSelection } from '../../pipeline/pipeline.js';
+import { runPipeline, summaryText, imagesOutput } from '../../pipeline/pipeline.js';
 import { BUILDER_KINDS, createBuilder, createDryRunBuilder, type BuilderSettings } from '../../pipeline/builders.js';
 import { InvalidTemplatesError } from '../../plan/index.js';
 import { formatProblem } from '../../templates/problems.js';
@@ -10,6 +10,7 @@ import { currentBranch, hasUncommittedChanges, headCommit } from '../../systems/
 import { defaultDockerConfigPath, loadDockerConfig, parseNamedCredentials, type CredentialSources } from '../../systems/registry/credentials.js';
 import { parseReference } from '../../systems/registry/reference.js';
 import { UsageError, UserError, describeError } from '../../lib/errors.js';
+import { imageSelection } from '../../pipeline/selection.js';
 
 const help = `Usage: build-image build [DIR] [IMAGE...] [options]
 
@@ -101,8 +102,7 @@ export const buildCommand: Command = {
     const [dirArg = '.', ...names] = positionals;
     const dir = resolve(io.cwd, dirArg);
     if (names.length > 0 && values.since !== undefined) throw new UsageError('build: give image names or --since, not both');
-    const selection: ImageSelection =
-      names.length > 0 ? { kind: 'names', names } : values.since !== undefined ? { kind: 'changed', since: values.since } : { kind: 'all' };
+    const selection = imageSelection(names, values.since, 'build');
 
     const credentials = credentialsFrom(values.credentials, io);
     const settings: BuilderSettings = {
