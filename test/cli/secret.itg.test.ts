@@ -231,7 +231,7 @@ describe('tamper corpus', () => {
     const tampered = tamper(read(), read('other'));
     writeFileSync(file(), tampered);
     const before = readdirSync(join(repo, '.coder', 'secrets')).sort();
-    for (const sub of [['show', 'db'], ['show', 'db', '--key', 'password'], ['set', 'db', 'x=y'], ['rotate', 'db'], ['verify', 'db']]) {
+    for (const sub of [['show', 'db'], ['show', 'db', '--key', 'password'], ['edit', 'db'], ['set', 'db', 'x=y'], ['unset', 'db', 'user'], ['updatekeys', 'db', '--recipient', carol.recipient], ['rotate', 'db'], ['verify', 'db']]) {
       const r = await cli(['secret', ...sub, ...as(c.file ?? alice)], { EDITOR: 'false' });
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');
