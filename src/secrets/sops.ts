@@ -405,7 +405,7 @@ export function emitSopsFile(tree: ValueMap, metadata: { raw: ValueMap; age: Age
     const lm = sopsNode.get('lastmodified', true);
     if (isScalar(lm)) lm.type = Scalar.QUOTE_DOUBLE;
   }
-  return doc.toString({ lineWidth: 0, indent: 2, blockQuote: 'literal' });
+  return doc.toString({ lineWidth: 0, indent: 4, blockQuote: 'literal' });
 }
 
 /** Checks the metadata a reader needs without any key: valid age recipients, a MAC, a data key per recipient. */

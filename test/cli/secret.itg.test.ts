@@ -219,7 +219,7 @@ const TAMPER: [string, (text: string, other: string) => string, { file?: { file:
   ['an added key (left clear by the suffix)', (t) => `note_unencrypted: hi\n${t}`, { expect: /MAC mismatch/ }],
   ['reordered keys', (t) => { const [a, b, ...rest] = t.split('\n'); return [b, a, ...rest].join('\n'); }, { expect: /MAC mismatch/ }],
   ['a changed lastmodified', (t) => t.replace(/lastmodified: "(\d{4})/, (_m, y: string) => `lastmodified: "${Number(y) - 1}`), { expect: /the MAC fails authentication: 'lastmodified' or the MAC was changed/ }],
-  ['a removed MAC', (t) => t.replace(/^ {2}mac: .*$/m, '  mac: ""'), { expect: /the file has no MAC; it cannot be authenticated$/ }],
+  ['a removed MAC', (t) => t.replace(/^ {4}mac: .*$/m, '    mac: ""'), { expect: /the file has no MAC; it cannot be authenticated$/ }],
   ['a corrupted data key', (t) => t.replace(/(-----BEGIN AGE ENCRYPTED FILE-----\n\s+\S{20})(.)/, (_m, p: string, c: string) => `${p}${c === 'A' ? 'B' : 'A'}`), { expect: /the data key encrypted to age1\w+ is corrupt: / }],
   ['a wrong identity', (t) => t, { file: carol, expect: new RegExp(`encrypted to ${alice.recipient}, ${bob.recipient}; your identity is ${carol.recipient}$`) }],
 ];
