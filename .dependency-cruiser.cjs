@@ -4,8 +4,8 @@
 const layers = [
   ['entry points', '^src/(actions|cli)/'],
   ['github', '^src/github/'],
-  ['features', '^src/(pipeline|promote|images|environments|secrets|nightly)/'],
-  ['core', '^src/(templates|dockerfile|graph|plan|context|builders)/'],
+  ['features', '^src/(pipeline|promote|images|environments|nightly)/'],
+  ['core', '^src/(templates|dockerfile|graph|plan|context|builders|secrets)/'],
   ['systems', '^src/systems/'],
   ['lib', '^src/lib/'],
 ];
