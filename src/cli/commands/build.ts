@@ -50,21 +50,21 @@ Build logs go to stderr, one line per output line prefixed with the image name; 
 goes to stdout. Exit code 0 when every image was built or reused, 1 otherwise.
 `;
 
-function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
+export function positiveInteger(flag: string, text: string | undefined, fallback: number, command = 'build'): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`build: --${flag} must be a whole number of at least 1, not '${text}'`);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${command}: --${flag} must be a whole number of at least 1, not '${text}'`);
   return n;
 }
 
-function credentialsFrom(file: string | undefined, io: CliIO): CredentialSources {
+export function credentialsFrom(file: string | undefined, io: CliIO, command = 'build'): CredentialSources {
   const sources: CredentialSources = { dockerConfig: loadDockerConfig(defaultDockerConfigPath(io.env), { optional: true }) };
   if (file !== undefined) {
     let text: string;
     try {
       text = readFileSync(resolve(io.cwd, file), 'utf8');
     } catch (err) {
-      throw new UserError(`build: cannot read --credentials ${file}: ${describeError(err)}`);
+      throw new UserError(`${command}: cannot read --credentials ${file}: ${describeError(err)}`);
     }
     sources.named = parseNamedCredentials(text);
   }
