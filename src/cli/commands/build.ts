@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { oneOf, parseBuildArgs, parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { runPipeline, summaryText, imagesOutput, type ImageSelection } from '../../pipeline/pipeline.js';
+import { runPreview } from '../../pipeline/preview.js';
 import { BUILDER_KINDS, createBuilder, createDryRunBuilder, type BuilderSettings } from '../../pipeline/builders.js';
 import { InvalidTemplatesError } from '../../plan/index.js';
 import { formatProblem } from '../../templates/problems.js';
@@ -38,6 +39,11 @@ Options:
   --convention-registry R     Repository prefix for images/<name>/Dockerfile images
                               (default: --registry).
   --skip-smoke                Do not run the smoke tests.
+  --preview                   Build one IMAGE from the working tree as it is (uncommitted
+                              edits included) and push it as <repository>:preview-<hash>,
+                              the sha256 of a deterministic tar of its context, Dockerfile
+                              and settings. When that tag exists, nothing is built. Parents
+                              are used at their 'test' digests. Prints the reference.
   --format text|json          Final report format (default text; json is the action's
                               'images' output).
   --namespace NS              kaniko: namespace for build pods (default: the current one).
@@ -87,6 +93,7 @@ export const buildCommand: Command = {
       credentials: { type: 'string' },
       'convention-registry': { type: 'string' },
       'skip-smoke': { type: 'boolean' },
+      preview: { type: 'boolean' },
       format: { type: 'string' },
       namespace: { type: 'string' },
       kubeconfig: { type: 'string' },
@@ -104,6 +111,10 @@ export const buildCommand: Command = {
     const selection: ImageSelection =
       names.length > 0 ? { kind: 'names', names } : values.since !== undefined ? { kind: 'changed', since: values.since } : { kind: 'all' };
 
+    if (values.preview) {
+      if (names.length !== 1) throw new UsageError('build: --preview builds one image: name it (build-image build DIR IMAGE --preview)');
+      if (values.since !== undefined || values['dry-run']) throw new UsageError('build: --preview takes no --since or --dry-run');
+    }
     const credentials = credentialsFrom(values.credentials, io);
     const settings: BuilderSettings = {
       credentials,
@@ -115,6 +126,23 @@ export const buildCommand: Command = {
     const builder = dryRun ? await createDryRunBuilder(kind, (text) => io.out(text), settings) : await createBuilder(kind, settings);
     const cancellation = abortOnSignals(() => io.err('build: cancelling: stopping running builds and starting no new ones\n'));
     try {
+      if (values.preview) {
+        const preview = await runPreview({
+          dir,
+          name: names[0]!,
+          builder,
+          ...(registry ? { registry } : {}),
+          insecureRegistries,
+          credentials,
+          buildArgs: parseBuildArgs('build', values['build-arg']),
+          ...(values['convention-registry'] ? { conventionRegistry: values['convention-registry'] } : {}),
+          created: new Date().toISOString(),
+          signal: cancellation.signal,
+          log: (line) => io.err(`${names[0]} | ${line}\n`),
+        });
+        io.out(format === 'json' ? JSON.stringify(preview, null, 2) + '\n' : `${preview.reference}\n`);
+        return 0;
+      }
       let commit = await headCommit(dir);
       // An image built from edits that are not committed is not that commit's image.
       if (commit && (await hasUncommittedChanges(dir))) {
