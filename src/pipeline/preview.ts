@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { createPlan } from '../plan/index.js';
 import { pinParents } from '../dockerfile/pin.js';
 import type { Builder } from '../builders/types.js';
-import { previewHash, previewTag } from '../context/preview.js';
+import { PREVIEW_MTIME, previewHash, previewTag } from '../context/preview.js';
 import { SourceContexts } from '../context/source.js';
 import { destinationRepository, testTag } from './tags.js';
 import { createRegistryClient } from '../systems/registry/setup.js';
@@ -91,6 +91,8 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
     const { digest } = await options.builder.build({
       name: options.name,
       contextDir,
+      // kaniko streams the context with the preview archive's fixed mtimes: the same entries, byte for byte.
+      contextMtime: PREVIEW_MTIME,
       dockerfile: pinned.dockerfile,
       destinations: [`${repository}:${tag}`],
       buildArgs: pinned.buildArgs,
