@@ -5,7 +5,8 @@ import { resolveRemoteRef } from '../systems/git/index.js';
 import { UserError, describeError } from '../lib/errors.js';
 import type { ResolvedSource } from './types.js';
 
-export const GITHUB_SERVER = 'https://github.com';
+/** Where `github: owner/repo` lives: the Actions server (GitHub Enterprise Server too), else github.com. */
+export const GITHUB_SERVER = process.env.GITHUB_SERVER_URL || 'https://github.com';
 
 /** The clone URL of a linked source: `git` as written, `github: owner/repo` on the GitHub server. */
 export function sourceUrl(source: LinkedSource, githubServer = GITHUB_SERVER): string {

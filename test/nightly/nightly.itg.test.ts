@@ -143,6 +143,12 @@ test('first run builds everything; an unchanged world makes zero writes; a moved
   git(sourceWork, 'commit', '--quiet', '-am', 'v2');
   git(sourceWork, 'push', '--quiet', 'origin', 'HEAD:refs/heads/main');
   const commit2 = git(sourceWork, 'rev-parse', 'HEAD');
+  // --check decides and writes nothing.
+  const checked = await nightly('--check');
+  expect(checked.report.changed).toBe(true);
+  expect(Object.entries(checked.report.images).filter(([, i]) => i.changed).map(([n]) => n).sort()).toEqual(['app', 'fn']);
+  expect(rebuilt(checked.report)).toEqual([]);
+  expect(checked.writes).toEqual([]);
   const afterCommit = await nightly();
   expect(rebuilt(afterCommit.report)).toEqual(['app', 'fn']);
   expect(afterCommit.report.images.app!.reasons).toEqual([`source ${sourceUrl} (main) has new commits: ${commit1.slice(0, 12)} -> ${commit2.slice(0, 12)}`]);
