@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkoutCommit, resolveRemoteRef } from '../../src/systems/git/index.js';
+import { startGitHttp } from '../harness/git-http.js';
 
 const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
 const git = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, env, encoding: 'utf8' }).trim();
@@ -58,4 +59,21 @@ test('a checkout holds the commit asked for, without .git, and is removed', asyn
   await checkout.remove();
   expect(existsSync(checkout.dir)).toBe(false);
   await expect(checkoutCommit(url, 'f'.repeat(40))).rejects.toThrow(/^cannot check out ffffffffffff of file:/);
+});
+
+test('over git smart HTTP on loopback: refs resolve and a commit is checked out', async () => {
+  const server = await startGitHttp(work);
+  try {
+    const http = `${server.url}/repo.git`;
+    expect(await resolveRemoteRef(http, 'main')).toBe(second);
+    expect(await resolveRemoteRef(http, 'v1')).toBe(first);
+    const checkout = await checkoutCommit(http, first, { ref: 'main' });
+    expect(readFileSync(join(checkout.dir, 'f.txt'), 'utf8')).toBe('one\n');
+    await checkout.remove();
+    // It went through git's smart protocol, as with GitHub.
+    expect(server.log.some((l) => l.startsWith('POST /repo.git/git-upload-pack'))).toBe(true);
+    await expect(resolveRemoteRef(`${server.url}/missing.git`, 'main')).rejects.toThrow(/^cannot read http:\/\/127\.0\.0\.1:\d+\/missing\.git: /);
+  } finally {
+    await server.stop();
+  }
 });
