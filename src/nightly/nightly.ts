@@ -36,7 +36,7 @@ export interface NightlyImage {
 }
 
 export interface NightlyResult {
-  /** True when any image was (or, with checkOnly, would be) rebuilt. */
+  /** True when any image was due and went through the build (or, with checkOnly, would). */
   changed: boolean;
   images: Record<string, NightlyImage>;
   /** The build, when one ran. */
@@ -137,8 +137,9 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
     entry.status = report.status;
     if (report.reference) entry.reference = report.reference;
   }
-  const changed = Object.values(pipeline.images).some((r) => r.status === 'built');
-  return { changed, images, pipeline, ok: pipeline.ok, plan };
+  // A due image may come back as `reused` (its inputs were built once before, e.g. a base that
+  // moved back): its tags moved all the same, so promotion has work to do.
+  return { changed: true, images, pipeline, ok: pipeline.ok, plan };
 }
 
 /** A plain-text table for the CLI: image, rebuilt or not, result, why. */
