@@ -6,6 +6,8 @@ export interface BuildRequest {
   name: string;
   /** Absolute path of the build context on the runner. */
   contextDir: string;
+  /** A fixed mtime for every entry of the context as sent (preview builds: the deterministic tar); default the files' own. */
+  contextMtime?: Date;
   /** Dockerfile contents to build (already edited: parents pinned by digest). */
   dockerfile: string;
   /** Full references to push, e.g. ["127.0.0.1:5000/acme/base:test", ".../acme/base:abc123"]. */

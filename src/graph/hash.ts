@@ -45,12 +45,18 @@ export class FileHasher {
   }
 }
 
+/** Commits of other repositories an image is built from (spec.source) or linked to (spec.sources). */
+export interface RemoteInputs {
+  source?: { url: string; commit: string; path: string };
+  sources?: readonly { url: string; ref?: string; commit: string }[];
+}
+
 /**
  * Hash of the Dockerfile, build args, the parts of the template that shape the image, and
  * every context file. Smoke tests, watch paths, resources and credentials do not change the
  * image and are left out.
  */
-export function contentHash(root: string, node: ImageNode, hasher: FileHasher): string {
+export function contentHash(root: string, node: ImageNode, hasher: FileHasher, remote: RemoteInputs = {}): string {
   const spec = node.template.spec;
   // The Dockerfile's text is part of the material itself; its entry in the context listing
   // only needs to be stable, so it is derived from that text rather than read again.
@@ -61,7 +67,10 @@ export function contentHash(root: string, node: ImageNode, hasher: FileHasher): 
     dockerfile: node.dockerfileText,
     dockerfilePath: node.dockerfile,
     buildArgs: Object.entries(node.buildArgs).sort(([a], [b]) => (a < b ? -1 : 1)),
-    context: hasher.context(resolve(root, spec.context)),
+    // A context from another repository is that repository at one commit: the commit says it all.
+    context: remote.source ? [] : hasher.context(resolve(root, spec.context)),
+    ...(remote.source ? { source: [remote.source.url, remote.source.commit, remote.source.path] } : {}),
+    ...(remote.sources?.length ? { sources: remote.sources.map((s) => [s.url, s.ref ?? '', s.commit]) } : {}),
   };
   return sha256(JSON.stringify(material));
 }

@@ -16,6 +16,7 @@ import { type CredentialSources } from '../systems/registry/credentials.js';
 import { createRegistryClient } from '../systems/registry/setup.js';
 import { parseReference } from '../systems/registry/reference.js';
 import { describeError } from '../lib/errors.js';
+import { SourceContexts } from '../context/source.js';
 
 /** Which images to build: all, what changed since a commit (and descendants), or by name. */
 export type ImageSelection = { kind: 'all' } | { kind: 'changed'; since?: string } | { kind: 'names'; names: string[] };
@@ -144,6 +145,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const avoidance = options.avoidance === false || !lookups ? undefined : (options.avoidance ?? registryAvoidance(client));
   const smokeWanted = options.smoke ?? true;
   const baseDigests = new Map<string, Promise<string | undefined>>();
+  const sourceContexts = new SourceContexts();
 
   const outcomes = await scheduleBuilds({
     plan,
@@ -173,7 +175,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       return digest;
     },
     loadDockerfile: (image: PlannedImage) => readFile(join(plan.root, image.dockerfile), 'utf8'),
-    contextDir: (image: PlannedImage) => resolve(plan.root, image.context),
+    contextDir: (image: PlannedImage, signal: AbortSignal) => (image.source ? sourceContexts.dir(image.source, signal) : resolve(plan.root, image.context)),
     ...(smokeWanted
       ? {
           verify: (image: PlannedImage, reference: string, signal: AbortSignal): Promise<SmokeCheck> =>
@@ -185,7 +187,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     log: options.log,
     ...(options.onStart ? { onStart: options.onStart } : {}),
     onSettled: (outcome) => options.onSettled?.(reportOf(outcome, plan)),
-  });
+  }).finally(() => sourceContexts.removeAll());
   const images: Record<string, ImageReport> = {};
   for (const outcome of outcomes) images[outcome.name] = reportOf(outcome, plan);
   const ok = Object.values(images).every((r) => r.status === 'built' || r.status === 'reused');

@@ -225,8 +225,8 @@ export interface ScheduleOptions {
   inputHash?(contentHash: string, bases: Readonly<Record<string, string>>): string;
   /** Dockerfile text of an image (the caller reads the file). */
   loadDockerfile(image: PlannedImage): Promise<string>;
-  /** Absolute build context directory of an image. */
-  contextDir(image: PlannedImage): string;
+  /** Absolute build context directory of an image (fetched first when it comes from another repository). */
+  contextDir(image: PlannedImage, signal: AbortSignal): string | Promise<string>;
   /** Estimated build durations for the critical-path priority; default all equal. */
   estimates?: Readonly<Record<string, number>>;
   /** Runs after an image is built or reused; a failed check fails the image and skips its children. */
@@ -314,11 +314,11 @@ export async function scheduleBuilds(options: ScheduleOptions): Promise<ImageOut
       for (const pin of pinned.pins) options.log(name, `FROM ${pin.from} pinned to ${pin.to}${pin.viaArg ? ` (build arg ${pin.viaArg})` : ''}`);
       const request: BuildRequest = {
         name,
-        contextDir: options.contextDir(image),
+        contextDir: await options.contextDir(image, signal),
         dockerfile: pinned.dockerfile,
         destinations: targets,
         buildArgs: pinned.buildArgs,
-        labels: imageLabels(image, options.origin, inputHash),
+        labels: imageLabels(image, options.origin, inputHash, { bases, parents: pinnedRefs }),
         insecureRegistries: [...(options.insecureRegistries ?? [])],
         signal,
         log: (line) => options.log(name, line),

@@ -5,6 +5,8 @@ import {
   destinations,
   imageLabels,
   inputsTag,
+  parseBaseLabel,
+  parseSourceLabel,
   promotionTags,
   testTag,
 } from './tags.js';
@@ -111,4 +113,38 @@ test('labels carry the OCI annotations and the input hash', () => {
     'org.coder.build-image.inputs': HASH,
   });
   expect(imageLabels(plain, { ...origin, sourceUrl: undefined }, HASH)).not.toHaveProperty('org.opencontainers.image.source');
+});
+
+test('labels record outside bases by digest, parents and linked sources; a source context takes the OCI revision', () => {
+  const origin = { commit: SHA, sourceUrl: 'https://github.com/acme/templates', created: '2026-11-20T22:00:00Z' };
+  const digest = `sha256:${'b'.repeat(64)}`;
+  const image = {
+    name: 'fn',
+    externalBases: ['docker.io/library/busybox:1.36', 'unresolved:1', `busybox@${digest}`],
+    source: { url: 'file:///srv/handler.git', commit: 'c'.repeat(40) },
+    sources: [{ url: 'git@github.com:acme/lib.git', ref: 'main', commit: 'd'.repeat(40) }],
+  };
+  const bases = { 'docker.io/library/busybox:1.36': digest, 'unresolved:1': 'unresolved:1', [`busybox@${digest}`]: digest, base: digest };
+  const labels = imageLabels(image, origin, HASH, { bases, parents: { base: `r/acme/base@${digest}` } });
+  expect(labels).toMatchObject({
+    'org.opencontainers.image.revision': 'c'.repeat(40),
+    'org.opencontainers.image.source': 'file:///srv/handler.git',
+    'org.coder.build-image.templates.revision': SHA,
+    'org.coder.build-image.templates.source': 'https://github.com/acme/templates',
+    'org.coder.build-image.base.0': `busybox@${digest}`,
+    'org.coder.build-image.base.1': `docker.io/library/busybox:1.36@${digest}`,
+    'org.coder.build-image.parent.base': `r/acme/base@${digest}`,
+    'org.coder.build-image.source.0': `git@github.com:acme/lib.git#main@${'d'.repeat(40)}`,
+  });
+  expect(Object.keys(labels).filter((k) => k.startsWith('org.coder.build-image.base.'))).toHaveLength(2);
+  expect(parseSourceLabel(labels['org.coder.build-image.source.0']!)).toEqual(image.sources[0]);
+  expect(parseBaseLabel(labels['org.coder.build-image.base.1']!)).toEqual({ reference: 'docker.io/library/busybox:1.36', digest });
+});
+
+test.each([
+  ['file:///x.git#@' + 'a'.repeat(40), { url: 'file:///x.git', commit: 'a'.repeat(40) }],
+  ['https://h/x.git#v1.2@' + 'a'.repeat(40), { url: 'https://h/x.git', ref: 'v1.2', commit: 'a'.repeat(40) }],
+  ['no commit here', undefined],
+])('source label %s reads back', (value, parsed) => {
+  expect(parseSourceLabel(value)).toEqual(parsed);
 });

@@ -147,14 +147,78 @@ export function destinations(
   return buildTags(image, origin, inputHash).map((tag) => `${repository}:${tag}`);
 }
 
-/** OCI annotations as image labels, plus the input hash for G4. */
-export function imageLabels(image: Pick<Taggable, 'name'>, origin: BuildOrigin, inputHash: string): Record<string, string> {
+/** Prefix of the labels recording each outside base as `reference@digest` (the nightly compares them). */
+export const BASE_LABEL_PREFIX = 'org.coder.build-image.base.';
+/** Prefix of the labels recording each template parent: `org.coder.build-image.parent.<template>=repository@digest`. */
+export const PARENT_LABEL_PREFIX = 'org.coder.build-image.parent.';
+/** Prefix of the labels recording each linked source repository (spec.sources) as `url#ref@commit`. */
+export const SOURCE_LABEL_PREFIX = 'org.coder.build-image.source.';
+/** With spec.source the OCI revision/source labels name that repository; these keep the template repository's. */
+export const TEMPLATES_REVISION_LABEL = 'org.coder.build-image.templates.revision';
+export const TEMPLATES_SOURCE_LABEL = 'org.coder.build-image.templates.source';
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+/** The label value for a linked source: `url#ref@commit` (ref empty for the default branch). */
+export function sourceLabelValue(source: { url: string; ref?: string; commit: string }): string {
+  return `${source.url}#${source.ref ?? ''}@${source.commit}`;
+}
+
+/** Reads `url#ref@commit` back; undefined when the value is not one. */
+export function parseSourceLabel(value: string): { url: string; ref?: string; commit: string } | undefined {
+  const m = /^(.*)#([^#@]*)@([0-9a-f]{40})$/.exec(value);
+  if (!m) return undefined;
+  return { url: m[1]!, ...(m[2] ? { ref: m[2] } : {}), commit: m[3]! };
+}
+
+/** Reads `reference@sha256:...` back; undefined when the value is not one. */
+export function parseBaseLabel(value: string): { reference: string; digest: string } | undefined {
+  const at = value.lastIndexOf('@');
+  const digest = value.slice(at + 1);
+  return at > 0 && DIGEST.test(digest) ? { reference: value.slice(0, at), digest } : undefined;
+}
+
+/** What an image is built on, as the scheduler resolved it for this build. */
+export interface BuiltOn {
+  /** Outside base reference (and template parent name) -> digest; an unresolved base maps to itself. */
+  bases?: Readonly<Record<string, string>>;
+  /** Template parent name -> `repository@digest` it was built against. */
+  parents?: Readonly<Record<string, string>>;
+}
+
+interface Labelled {
+  name: string;
+  externalBases?: readonly string[];
+  source?: { url: string; commit: string };
+  sources?: readonly { url: string; ref?: string; commit: string }[];
+}
+
+/**
+ * OCI annotations as image labels, the input hash for G4, and what the image was built on:
+ * outside bases by digest, template parents, linked source commits (the nightly reads these
+ * back to see what moved since).
+ */
+export function imageLabels(image: Labelled, origin: BuildOrigin, inputHash: string, builtOn: BuiltOn = {}): Record<string, string> {
   const labels: Record<string, string> = {
     'org.opencontainers.image.title': image.name,
     'org.opencontainers.image.created': origin.created,
     [INPUTS_LABEL]: inputHash,
   };
-  if (origin.commit) labels['org.opencontainers.image.revision'] = origin.commit;
-  if (origin.sourceUrl) labels['org.opencontainers.image.source'] = origin.sourceUrl;
+  if (image.source) {
+    labels['org.opencontainers.image.revision'] = image.source.commit;
+    labels['org.opencontainers.image.source'] = image.source.url;
+    if (origin.commit) labels[TEMPLATES_REVISION_LABEL] = origin.commit;
+    if (origin.sourceUrl) labels[TEMPLATES_SOURCE_LABEL] = origin.sourceUrl;
+  } else {
+    if (origin.commit) labels['org.opencontainers.image.revision'] = origin.commit;
+    if (origin.sourceUrl) labels['org.opencontainers.image.source'] = origin.sourceUrl;
+  }
+  let n = 0;
+  for (const reference of [...(image.externalBases ?? [])].sort()) {
+    const digest = builtOn.bases?.[reference];
+    if (digest !== undefined && DIGEST.test(digest)) labels[`${BASE_LABEL_PREFIX}${n++}`] = `${reference.replace(/@sha256:[0-9a-f]{64}$/, '')}@${digest}`;
+  }
+  for (const [parent, reference] of Object.entries(builtOn.parents ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) labels[`${PARENT_LABEL_PREFIX}${parent}`] = reference;
+  (image.sources ?? []).forEach((source, i) => (labels[`${SOURCE_LABEL_PREFIX}${i}`] = sourceLabelValue(source)));
   return labels;
 }

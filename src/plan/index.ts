@@ -4,6 +4,7 @@ import { buildGraph, levelsOf, topologicalOrder, type ImageGraph } from '../grap
 import { changeReasons } from '../graph/changes.js';
 import { contentHash, FileHasher } from '../graph/hash.js';
 import { changedFilesSince, isNullRevision } from '../systems/git/index.js';
+import { resolveTemplateSources } from './sources.js';
 import { checkRepo } from '../templates/check.js';
 import { loadTemplates, resolveRoot } from '../templates/load.js';
 import { formatProblem, sortProblems, type Problem } from '../templates/problems.js';
@@ -43,6 +44,8 @@ export interface PlanOptions extends ValidateOptions {
   since?: string;
   /** Build only these images (by template name). */
   names?: readonly string[];
+  /** Where `sources: [{github: owner/repo}]` live (GitHub Enterprise Server); default https://github.com. */
+  githubServer?: string;
 }
 
 /** The templates are invalid: carries every problem, printed one per line. */
@@ -78,6 +81,7 @@ export async function createPlan(dir: string, options: PlanOptions = {}): Promis
     reasons = new Map(known.map((n) => [n, [why]]));
   }
 
+  const remotes = await resolveTemplateSources(repo.images, options.githubServer ? { githubServer: options.githubServer } : {});
   const hasher = new FileHasher();
   const images: Record<string, PlannedImage> = {};
   for (const name of topologicalOrder(graph)) {
@@ -97,8 +101,11 @@ export async function createPlan(dir: string, options: PlanOptions = {}): Promis
       smoke: spec.smoke.map(({ name: n, run }) => ({ name: n, run })),
       reasons: reasons.get(name) ?? [],
       selected: reasons.has(name),
-      contentHash: contentHash(root, node, hasher),
+      contentHash: contentHash(root, node, hasher, remotes.get(name)),
     };
+    const remote = remotes.get(name);
+    if (remote?.source) image.source = remote.source;
+    if (remote?.sources.length) image.sources = remote.sources;
     if (spec.credentials) image.credentials = spec.credentials;
     if (spec.minimums) image.minimums = spec.minimums;
     if (spec.resources) image.resources = normalizedResources(spec.resources);

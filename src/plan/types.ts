@@ -23,6 +23,16 @@ export interface PlannedFrom {
   viaArg?: string;
 }
 
+/** A git repository at the commit one of its refs points at now. */
+export interface ResolvedSource {
+  /** Clone URL (`github: owner/repo` becomes `https://github.com/owner/repo.git`). */
+  url: string;
+  /** Branch or tag as written; absent for the default branch. */
+  ref?: string;
+  /** Full commit SHA. */
+  commit: string;
+}
+
 export interface PlannedImage {
   name: string;
   /** Template file relative to the repo root (the Dockerfile for the convention layout). */
@@ -57,6 +67,10 @@ export interface PlannedImage {
    * `combineInputHash` (src/graph/hash.ts) once the parents are built.
    */
   contentHash: string;
+  /** spec.source: the build context is `path` of this repository at `commit`, not `context`. */
+  source?: ResolvedSource & { path: string };
+  /** spec.sources: linked repositories at their current commits (part of the content hash). */
+  sources?: ResolvedSource[];
 }
 
 export interface PlannedEnvironment {

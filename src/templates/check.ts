@@ -201,6 +201,11 @@ function checkImage(repo: TemplateRepo, t: ImageTemplate, options: CheckOptions)
     const q = checkQuantity(kind, value);
     if (!q.ok) problems.push(imageProblem(t, ['spec', 'resources', kind], q.message, 'Invalid quantity'));
   }
+  t.spec.sources.forEach((source, i) => {
+    if ((source.github === undefined) === (source.git === undefined)) {
+      problems.push(imageProblem(t, ['spec', 'sources', i], "a linked source names its repository once: either 'github: owner/repo' or 'git: URL'", 'Invalid source'));
+    }
+  });
   t.spec.watch.forEach((w, i) => {
     if (w.startsWith('/') || w.split('/').includes('..')) {
       problems.push(imageProblem(t, ['spec', 'watch', i], `watch path '${w}' must be relative to the repository root and stay inside it`, 'Path outside repository'));

@@ -90,6 +90,7 @@ function toImage(file: SourceFile): ImageTemplate {
       minimums: spec.minimums as 'coder' | undefined,
       resources: spec.resources as ImageSpec['resources'],
       sources: (spec.sources as ImageSpec['sources'] | undefined) ?? [],
+      ...(spec.source ? { source: spec.source as ImageSpec['source'] } : {}),
     },
   };
 }

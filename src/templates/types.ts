@@ -20,7 +20,22 @@ export interface ImageSpec {
   smoke: { name: string; run: string; timeout?: number }[];
   minimums?: 'coder';
   resources?: { cpu?: string | number; memory?: string | number };
-  sources: { github: string; ref?: string }[];
+  /** Build context from another repository at one commit (function images). */
+  source?: GitSource;
+  /** Linked source repositories: their new commits rebuild the image. */
+  sources: LinkedSource[];
+}
+
+export interface GitSource {
+  git: string;
+  ref?: string;
+  path?: string;
+}
+
+export interface LinkedSource {
+  github?: string;
+  git?: string;
+  ref?: string;
 }
 
 export interface ImageTemplate {

@@ -119,8 +119,12 @@ export interface KanikoDryRun {
 }
 
 /** A tarball of the build context under context/, the Dockerfile beside it, the completion marker last. */
-export function contextTarball(contextDir: string, dockerfile: string): Readable {
-  return contextTar(contextDir, { prefix: 'context', extra: [{ name: relative(WORKSPACE, DOCKERFILE_PATH), content: dockerfile }, { name: COMPLETE_MARKER, content: '' }] });
+export function contextTarball(contextDir: string, dockerfile: string, mtime?: Date): Readable {
+  return contextTar(contextDir, {
+    prefix: 'context',
+    extra: [{ name: relative(WORKSPACE, DOCKERFILE_PATH), content: dockerfile }, { name: COMPLETE_MARKER, content: '' }],
+    ...(mtime ? { mtime } : {}),
+  });
 }
 
 export class KanikoBuilder implements Builder {
@@ -301,7 +305,7 @@ export class KanikoBuilder implements Builder {
       return pod.status?.initContainerStatuses?.find((s) => s.name === CONTEXT_CONTAINER)?.state?.running ? true : undefined;
     }, { signal });
     const unpack = await this.client.exec(namespace, podName, CONTEXT_CONTAINER, UNPACK_COMMAND, {
-      stdin: () => contextTarball(request.contextDir, request.dockerfile),
+      stdin: () => contextTarball(request.contextDir, request.dockerfile, request.contextMtime),
       signal,
     });
     if (unpack.exitCode !== undefined && unpack.exitCode !== 0) {

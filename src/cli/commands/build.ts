@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { oneOf, parseBuildArgs, parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { runPipeline, summaryText, imagesOutput } from '../../pipeline/pipeline.js';
+import { runPreview } from '../../pipeline/preview.js';
 import { BUILDER_KINDS, createBuilder, createDryRunBuilder, type BuilderSettings } from '../../pipeline/builders.js';
 import { InvalidTemplatesError } from '../../plan/index.js';
 import { formatProblem } from '../../templates/problems.js';
@@ -39,6 +40,11 @@ Options:
   --convention-registry R     Repository prefix for images/<name>/Dockerfile images
                               (default: --registry).
   --skip-smoke                Do not run the smoke tests.
+  --preview                   Build one IMAGE from the working tree as it is (uncommitted
+                              edits included) and push it as <repository>:preview-<hash>,
+                              the sha256 of a deterministic tar of its context, Dockerfile
+                              and settings. When that tag exists, nothing is built. Parents
+                              are used at their 'test' digests. Prints the reference.
   --format text|json          Final report format (default text; json is the action's
                               'images' output).
   --namespace NS              kaniko: namespace for build pods (default: the current one).
@@ -51,21 +57,21 @@ Build logs go to stderr, one line per output line prefixed with the image name; 
 goes to stdout. Exit code 0 when every image was built or reused, 1 otherwise.
 `;
 
-function positiveInteger(flag: string, text: string | undefined, fallback: number): number {
+export function positiveInteger(flag: string, text: string | undefined, fallback: number, command = 'build'): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`build: --${flag} must be a whole number of at least 1, not '${text}'`);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${command}: --${flag} must be a whole number of at least 1, not '${text}'`);
   return n;
 }
 
-function credentialsFrom(file: string | undefined, io: CliIO): CredentialSources {
+export function credentialsFrom(file: string | undefined, io: CliIO, command = 'build'): CredentialSources {
   const sources: CredentialSources = { dockerConfig: loadDockerConfig(defaultDockerConfigPath(io.env), { optional: true }) };
   if (file !== undefined) {
     let text: string;
     try {
       text = readFileSync(resolve(io.cwd, file), 'utf8');
     } catch (err) {
-      throw new UserError(`build: cannot read --credentials ${file}: ${describeError(err)}`);
+      throw new UserError(`${command}: cannot read --credentials ${file}: ${describeError(err)}`);
     }
     sources.named = parseNamedCredentials(text);
   }
@@ -88,6 +94,7 @@ export const buildCommand: Command = {
       credentials: { type: 'string' },
       'convention-registry': { type: 'string' },
       'skip-smoke': { type: 'boolean' },
+      preview: { type: 'boolean' },
       format: { type: 'string' },
       namespace: { type: 'string' },
       kubeconfig: { type: 'string' },
@@ -104,6 +111,10 @@ export const buildCommand: Command = {
     if (names.length > 0 && values.since !== undefined) throw new UsageError('build: give image names or --since, not both');
     const selection = imageSelection(names, values.since, 'build');
 
+    if (values.preview) {
+      if (names.length !== 1) throw new UsageError('build: --preview builds one image: name it (build-image build DIR IMAGE --preview)');
+      if (values.since !== undefined || values['dry-run']) throw new UsageError('build: --preview takes no --since or --dry-run');
+    }
     const credentials = credentialsFrom(values.credentials, io);
     const settings: BuilderSettings = {
       credentials,
@@ -115,6 +126,23 @@ export const buildCommand: Command = {
     const builder = dryRun ? await createDryRunBuilder(kind, (text) => io.out(text), settings) : await createBuilder(kind, settings);
     const cancellation = abortOnSignals(() => io.err('build: cancelling: stopping running builds and starting no new ones\n'));
     try {
+      if (values.preview) {
+        const preview = await runPreview({
+          dir,
+          name: names[0]!,
+          builder,
+          ...(registry ? { registry } : {}),
+          insecureRegistries,
+          credentials,
+          buildArgs: parseBuildArgs('build', values['build-arg']),
+          ...(values['convention-registry'] ? { conventionRegistry: values['convention-registry'] } : {}),
+          created: new Date().toISOString(),
+          signal: cancellation.signal,
+          log: (line) => io.err(`${names[0]} | ${line}\n`),
+        });
+        io.out(format === 'json' ? JSON.stringify(preview, null, 2) + '\n' : `${preview.reference}\n`);
+        return 0;
+      }
       let commit = await headCommit(dir);
       // An image built from edits that are not committed is not that commit's image.
       if (commit && (await hasUncommittedChanges(dir))) {

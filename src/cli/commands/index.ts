@@ -8,4 +8,6 @@ import { pushArchiveCommand } from './push-archive.js';
 import { checkImageCommand } from './check-image.js';
 import { secretCommand } from './secret.js';
 
-export const commands: Command[] = [validateCommand, planCommand, buildCommand, promoteCommand, pushArchiveCommand, checkImageCommand, secretCommand];
+import { nightlyCommand } from './nightly.js';
+
+export const commands: Command[] = [validateCommand, planCommand, buildCommand, nightlyCommand, promoteCommand, pushArchiveCommand, checkImageCommand, secretCommand];

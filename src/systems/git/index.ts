@@ -1,12 +1,88 @@
 // The one module that runs git.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { UserError } from '../../lib/errors.js';
 import { exec } from '../process/exec.js';
 
-async function git(cwd: string, args: string[]): Promise<string> {
+/**
+ * Never ask on a terminal for a password (a missing login is an error, not a hang), and only
+ * the transports a template may name: `ext::` would run a command.
+ */
+const NON_INTERACTIVE = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', SSH_ASKPASS: 'true', GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh' };
+
+async function git(cwd: string | undefined, args: string[], signal?: AbortSignal): Promise<string> {
   const stderr: string[] = [];
-  const result = await exec('git', ['-C', cwd, ...args], { onLine: (line, stream) => stream === 'stderr' && stderr.push(line) });
+  const result = await exec('git', [...(cwd !== undefined ? ['-C', cwd] : []), ...args], {
+    env: { ...process.env, ...NON_INTERACTIVE },
+    onLine: (line, stream) => stream === 'stderr' && stderr.push(line),
+    ...(signal ? { signal } : {}),
+  });
   if (result.exitCode !== 0) throw new UserError(`git ${args[0]} failed: ${stderr.find((l) => l.trim() !== '')?.trim() ?? `exit code ${result.exitCode}`}`);
   return result.stdout;
+}
+
+const FULL_SHA = /^[0-9a-f]{40}$/;
+
+/**
+ * The commit a ref of a remote repository points at now (`git ls-remote`): a branch, a tag
+ * (annotated tags peeled to their commit) or `HEAD` (the default branch) when ref is absent.
+ * A full commit SHA is returned as is: it cannot move.
+ */
+export async function resolveRemoteRef(url: string, ref?: string, signal?: AbortSignal): Promise<string> {
+  if (ref !== undefined && FULL_SHA.test(ref)) return ref;
+  const wanted = ref ?? 'HEAD';
+  let listing: string;
+  try {
+    listing = await git(undefined, ['ls-remote', '--', url, wanted, `${wanted}^{}`], signal);
+  } catch (err) {
+    throw new UserError(`cannot read ${url}: ${(err as Error).message.replace(/^git ls-remote failed: /, '')}`);
+  }
+  const refs = new Map<string, string>();
+  for (const line of listing.split('\n')) {
+    const [sha, name] = line.trim().split(/\s+/);
+    if (sha && name) refs.set(name, sha);
+  }
+  const candidates = wanted === 'HEAD' ? ['HEAD'] : [`refs/tags/${wanted}^{}`, `refs/tags/${wanted}`, `refs/heads/${wanted}`, `${wanted}^{}`, wanted];
+  // A branch and a tag of the same name: git itself prefers the tag; so do we.
+  for (const name of candidates) {
+    const sha = refs.get(name);
+    if (sha) return sha;
+  }
+  throw new UserError(wanted === 'HEAD' ? `${url} has no default branch (HEAD); name a branch or tag in 'ref'` : `${url} has no branch or tag '${wanted}'`);
+}
+
+export interface Checkout {
+  /** The work tree, at the commit asked for. */
+  dir: string;
+  /** Removes the work tree; safe to call twice. */
+  remove(): Promise<void>;
+}
+
+/**
+ * A shallow checkout of one commit of a remote repository in a new temporary directory
+ * (under `parent`, default the OS temp dir). The caller removes it.
+ */
+export async function checkoutCommit(url: string, commit: string, options: { ref?: string; parent?: string; signal?: AbortSignal } = {}): Promise<Checkout> {
+  if (!FULL_SHA.test(commit)) throw new UserError(`'${commit}' is not a full commit SHA (40 hex digits)`);
+  const dir = await mkdtemp(join(options.parent ?? tmpdir(), 'build-image-source-'));
+  const remove = () => rm(dir, { recursive: true, force: true });
+  try {
+    await git(dir, ['init', '--quiet'], options.signal);
+    try {
+      // Servers speaking protocol v2 (GitHub, git itself) hand out any commit by SHA.
+      await git(dir, ['fetch', '--quiet', '--depth', '1', '--', url, commit], options.signal);
+    } catch {
+      // Older servers only hand out refs: fetch the ref and find the commit in its history.
+      await git(dir, ['fetch', '--quiet', '--', url, options.ref ?? 'HEAD'], options.signal);
+    }
+    await git(dir, ['checkout', '--quiet', commit], options.signal);
+    await rm(join(dir, '.git'), { recursive: true, force: true });
+  } catch (err) {
+    await remove();
+    throw new UserError(`cannot check out ${commit.slice(0, 12)} of ${url}: ${(err as Error).message}`);
+  }
+  return { dir, remove };
 }
 
 /** True for the all-zero SHA GitHub sends as `before` when a branch is first pushed. */
