@@ -7,6 +7,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { get } from 'node:https';
 import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { registryWithBusybox } from '../harness/buildah.js';
@@ -60,9 +61,11 @@ test('version needs no credentials; discovery lists the served resources', async
   expect(version.serverVersion.gitVersion).toBe('v1.32.0-kube-sim');
   const resources = await ok('api-resources', '--no-headers', '-o', 'name');
   expect(resources.split('\n')).toEqual(expect.arrayContaining(['pods', 'secrets', 'configmaps', 'deployments.apps', 'replicasets.apps', 'persistentvolumeclaims']));
-  const anonymous = await fetch(`${sim.url}/version`).catch((e: Error) => e);
-  // Node's fetch does not trust the simulator's CA: a TLS error, not a 401, proves TLS is served.
-  expect(anonymous).toBeInstanceOf(Error);
+  // Without credentials: /version answers (system:public-info-viewer), discovery is 401.
+  const anonymous = (path: string): Promise<number> =>
+    new Promise((resolve, reject) => get(`${sim.url}${path}`, { ca: sim.caPem }, (res) => resolve(res.resume().statusCode!)).on('error', reject));
+  expect(await anonymous('/version')).toBe(200);
+  expect(await anonymous('/api')).toBe(401);
 }, 60000);
 
 test('create -f, apply -f client-side then server-side, get -o json agrees with the API', async () => {
@@ -75,7 +78,7 @@ test('create -f, apply -f client-side then server-side, get -o json agrees with 
   expect(await ok('apply', '-f', path)).toContain('configmap/settings configured');
   writeFileSync(path, 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: three\n');
   expect(await ok('apply', '--server-side', '--force-conflicts', '-f', path)).toBe('configmap/settings serverside-applied\n');
-  const shown = JSON.parse(await ok('get', 'configmap', 'settings', '-o', 'json'));
+  const shown = JSON.parse(await ok('get', 'configmap', 'settings', '-o', 'json', '--show-managed-fields'));
   const core = sim.kubeConfig().makeApiClient(CoreV1Api);
   const read = await core.readNamespacedConfigMap({ namespace: ns, name: 'settings' });
   expect(shown.data.mode).toBe('three');
