@@ -27,6 +27,8 @@ beforeAll(async () => {
   [sim, registry] = await Promise.all([startKubeSim({ namespaces: [ns] }), startRegistry()]);
   const digest = await pushBusyboxImage(`${registry.host}/base/busybox:1`);
   base = `${registry.host}/base/busybox@${digest}`;
+  // The simulator's kubelet resolves the executor image like any other: it must be in the registry.
+  execFileSync('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${base}`, `docker://${registry.host}/osscontainertools/kaniko:v1.28.5`], { stdio: 'ignore' });
   contextDir = mkdtempSync(join(tmpdir(), 'bi-kaniko-ctx-'));
   writeFileSync(join(contextDir, 'hello.txt'), 'hello from the context\n');
   client = new KubeClient({ kubeConfig: sim.kubeConfig(), retry });
