@@ -250,7 +250,7 @@ export class DeploymentController extends Reconciler {
       if (status.availableReplicas >= minAvailable) set('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', false);
       else set('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', false);
       const rsName = newRs!.metadata.name;
-      const countsChanged = JSON.stringify([prev.replicas, prev.updatedReplicas, prev.readyReplicas, prev.availableReplicas]) !== JSON.stringify([status.replicas, status.updatedReplicas, status.readyReplicas, status.availableReplicas]);
+      const countsChanged = [prev.replicas, prev.updatedReplicas, prev.readyReplicas, prev.availableReplicas].map((n) => n ?? 0).join() !== [status.replicas, status.updatedReplicas, status.readyReplicas, status.availableReplicas].join();
       const progressing = conditions.find((c) => c.type === 'Progressing');
       if (complete) set('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`, false);
       else if (createdNew) set('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${rsName}"`, true);

@@ -449,8 +449,8 @@ export class Kubelet {
       this.setContainerStatus(rt, c, {
         waiting: { reason: 'CrashLoopBackOff', message: `back-off ${formatDelay(delay)} restarting failed container=${c.name} pod=${rt.name}_${rt.namespace}(${rt.uid})` },
       }, { lastState: { terminated: c.lastTerminated }, restartCount: c.restarts, ready: false, started: false });
-      await Promise.race([sleep(delay), untilAborted(rt)]);
       c.previousLog = c.log;
+      await Promise.race([sleep(delay), untilAborted(rt)]);
       c.log = new LogBuffer();
       rmSync(c.terminationFile, { force: true });
     }
@@ -713,6 +713,9 @@ function exitOf(child: ChildProcess): Promise<number> {
 /** The capabilities a containerd container starts with (its default OCI spec). */
 const DEFAULT_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE'];
 
+/** What `buildah run` grants when told nothing (its default capability set). */
+const BUILDAH_DEFAULT_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'SETFCAP'];
+
 /** The container's capability set: the runtime defaults, minus `drop` (ALL empties it), plus `add`; privileged gets everything. */
 export function effectiveCapabilities(sc: KObject | undefined): Set<string> | 'all' {
   if (sc?.privileged) return 'all';
@@ -728,7 +731,11 @@ export function securityArgs(podSpec: KObject, container: KObject): string[] {
   const sc = container.securityContext ?? {};
   const psc = podSpec.securityContext ?? {};
   const caps = effectiveCapabilities(sc);
-  const args = caps === 'all' ? [] : ['--cap-drop', 'all', ...[...caps].flatMap((c) => ['--cap-add', `CAP_${c}`])];
+  // buildah applies `--cap-drop all` after every add, so each capability outside the set is dropped by name.
+  const known = [...new Set([...DEFAULT_CAPABILITIES, ...BUILDAH_DEFAULT_CAPABILITIES])];
+  const args = caps === 'all'
+    ? []
+    : [...known.filter((c) => !caps.has(c)).flatMap((c) => ['--cap-drop', `CAP_${c}`]), ...[...caps].flatMap((c) => ['--cap-add', `CAP_${c}`])];
   const uid = sc.runAsUser ?? psc.runAsUser;
   const gid = sc.runAsGroup ?? psc.runAsGroup;
   if (uid !== undefined) args.push('--user', gid !== undefined ? `${uid}:${gid}` : String(uid));
