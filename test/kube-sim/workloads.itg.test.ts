@@ -5,6 +5,7 @@
 // deadlines and minReadySeconds.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { execFile } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { AppsV1Api, CoreV1Api, Exec, type V1Deployment, type V1Pod, type V1Status } from '@kubernetes/client-node';
 import { registryWithBusybox } from '../harness/buildah.js';
@@ -175,4 +176,55 @@ test('Deployments: RollingUpdate replaces pods through a new ReplicaSet; Recreat
   expect(stuck.status!.conditions!.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'False', message: expect.stringMatching(/^ReplicaSet "stuck-\w+" has timed out progressing\.$/) });
   expect(stuck.status!.conditions!.find((c) => c.type === 'Available')).toMatchObject({ status: 'False', reason: 'MinimumReplicasUnavailable' });
   for (const name of ['roll', 'recreate', 'stuck']) await apps.deleteNamespacedDeployment({ namespace: ns, name });
+}, 180000);
+
+test('an environment-shaped Deployment: app + sidecar, Secret env, ConfigMap volume, a PVC that outlives its pods', async () => {
+  await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'db' }, stringData: { password: 'pw-123' } } });
+  await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'app-config' }, data: { 'app.conf': 'mode=dev\n' } } });
+  const claim = await core.createNamespacedPersistentVolumeClaim({ namespace: ns, body: { metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } });
+  expect(claim.spec!.storageClassName).toBe('standard');
+  await apps.createNamespacedDeployment({
+    namespace: ns,
+    body: {
+      metadata: { name: 'env' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'env' } },
+        template: {
+          metadata: { labels: { app: 'env' } },
+          spec: {
+            volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }, { name: 'config', configMap: { name: 'app-config' } }],
+            containers: [
+              { name: 'app', image: busybox, command: ['sh', '-c', 'cat /etc/app/app.conf; echo "pw=$DB_PASSWORD pod=$POD_NAME"; exec sleep 3600'],
+                env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }, { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
+                volumeMounts: [{ name: 'config', mountPath: '/etc/app' }] },
+              { name: 'db', image: busybox, command: ['sh', '-c', 'echo $$ >> /var/lib/db/starts; exec sleep 3600'], volumeMounts: [{ name: 'data', mountPath: '/var/lib/db' }],
+                readinessProbe: { exec: { command: ['test', '-s', '/var/lib/db/starts'] }, periodSeconds: 1 } },
+            ],
+          },
+        },
+      },
+    },
+  });
+  const available = (d: V1Deployment) => d.status?.availableReplicas === 1 && d.status?.updatedReplicas === 1 && d.status?.replicas === 1;
+  await waitForDeployment('env', available);
+  const first = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=env' })).items[0]!;
+  expect(await core.readNamespacedPodLog({ namespace: ns, name: first.metadata!.name!, container: 'app' })).toBe(`mode=dev\npw=pw-123 pod=${first.metadata!.name}\n`);
+  expect((await core.readNamespacedPersistentVolumeClaim({ namespace: ns, name: 'data' })).status!.phase).toBe('Bound');
+  // The pod goes; the ReplicaSet makes another, which sees what the first wrote on the claim.
+  await core.deleteNamespacedPod({ namespace: ns, name: first.metadata!.name! });
+  await waitForDeployment('env', (d) => available(d));
+  const deadline = Date.now() + 60000;
+  let second: V1Pod | undefined;
+  while (!second && Date.now() < deadline) {
+    second = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=env' })).items.find((p) => p.metadata!.name !== first.metadata!.name && p.status?.containerStatuses?.every((s) => s.ready));
+    if (!second) await new Promise((r) => setTimeout(r, 200));
+  }
+  const out = await new Promise<string>((resolve, reject) => {
+    let text = '';
+    const sink = new Writable({ write: (chunk, _enc, cb) => { text += chunk.toString(); cb(); } });
+    new Exec(sim.kubeConfig()).exec(ns, second!.metadata!.name!, 'db', ['wc', '-l', '/var/lib/db/starts'], sink, null, null, false, () => resolve(text)).catch(reject);
+  });
+  expect(out.trim()).toMatch(/^2 /);
+  await apps.deleteNamespacedDeployment({ namespace: ns, name: 'env' });
 }, 180000);
