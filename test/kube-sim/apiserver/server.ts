@@ -4,7 +4,7 @@
 // from, and requests checked against, configurable rules) and injectable faults.
 // Request handling follows the real handler chain: authentication, authorization, decode (400),
 // defaulting, validation (422), admission, dryRun, storage (apiserver/registry.ts).
-import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -446,7 +446,6 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     });
   };
   const server = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, onRequest);
-  void createServer; // plain HTTP is not served: kubectl only sends bearer tokens over TLS
 
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => chooseProtocol(offered) });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
