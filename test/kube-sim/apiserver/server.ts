@@ -383,9 +383,14 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     if (!current) {
       const obj = { ...applied, metadata: { ...(applied.metadata ?? {}), name, managedFields: [entry] } };
       const created = registry.create(type, ns, obj, { dryRun });
+      if (!dryRun) lastApplied.set(`${created.metadata.uid}/${manager}`, applied);
       return sendJson(res, 201, created, warnings.length ? { Warning: warningHeaders(warnings) } : {});
     }
-    const merged = mergeApplied(current, status ? { status: applied.status } : { ...applied, status: undefined });
+    let merged = mergeApplied(current, status ? { status: applied.status } : { ...applied, status: undefined });
+    // Fields this manager applied last time and no longer applies are removed (its ownership ends).
+    const previous = lastApplied.get(`${current.metadata.uid}/${manager}`);
+    if (previous && !status) merged = pruneUnapplied(merged, previous, applied);
+    if (!dryRun) lastApplied.set(`${current.metadata.uid}/${manager}`, applied);
     const others = ((current.metadata.managedFields ?? []) as KObject[]).filter((m) => !(m.manager === manager && m.operation === 'Apply'));
     merged.metadata.managedFields = [...others, entry];
     delete merged.metadata.resourceVersion;
@@ -421,6 +426,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     return sendJson(res, 200, toScale(updated));
   };
 
+  /** Each manager's last applied configuration per object (uid/manager), for server-side apply's pruning. */
+  const lastApplied = new Map<string, KObject>();
   const cert = selfSignedCertificate('kube-sim-ca');
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
@@ -537,6 +544,40 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       rmSync(workRoot, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Removes from `live` what `previous` applied and `next` no longer does: map keys, and list items
+ * by name. Identity and system metadata are kept. (Co-ownership by other managers is not tracked.)
+ */
+function pruneUnapplied(live: KObject, previous: KObject, next: KObject, depth = 0): KObject {
+  for (const [k, prev] of Object.entries(previous)) {
+    if (depth === 0 && (k === 'apiVersion' || k === 'kind' || k === 'status')) continue;
+    if (depth === 0 && k === 'metadata') {
+      for (const mk of ['labels', 'annotations']) {
+        if (prev?.[mk] && live.metadata?.[mk]) pruneUnapplied(live.metadata[mk], prev[mk], next.metadata?.[mk] ?? {}, 1);
+      }
+      continue;
+    }
+    if (!(k in next) || next[k] === undefined) {
+      delete live[k];
+      continue;
+    }
+    const cur = live[k];
+    const nxt = next[k];
+    if (Array.isArray(prev) && Array.isArray(nxt) && Array.isArray(cur) && prev.every((i) => i && typeof i === 'object' && 'name' in i)) {
+      const keep = new Set(nxt.map((i: KObject) => i?.name));
+      live[k] = cur.filter((i: KObject) => !(prev.some((p: KObject) => p.name === i?.name) && !keep.has(i?.name)));
+      for (const item of live[k] as KObject[]) {
+        const was = prev.find((p: KObject) => p.name === item?.name);
+        const now = nxt.find((n: KObject) => n?.name === item?.name);
+        if (was && now) pruneUnapplied(item, was, now, depth + 1);
+      }
+    } else if (prev && typeof prev === 'object' && !Array.isArray(prev) && cur && typeof cur === 'object' && nxt && typeof nxt === 'object') {
+      pruneUnapplied(cur, prev, nxt, depth + 1);
+    }
+  }
+  return live;
 }
 
 /** managedFields' FieldsV1 set for an applied configuration (`f:` fields, `k:` keyed list items). */
