@@ -19,7 +19,7 @@ import { Kubelet } from '../kubelet/kubelet.js';
 import { parseFieldSelector, parseLabelSelector } from '../store/selectors.js';
 import { badRequest, SimError, statusBody } from '../store/status.js';
 import { Store } from '../store/store.js';
-import { apiVersionOf, findResourceType, resourceByKind, type KObject, type ResourceType } from '../store/types.js';
+import { apiVersionOf, resourceByKind, type KObject, type ResourceType } from '../store/types.js';
 import { decodeObject, dryRunOf, fieldValidationOf, parseBody, warningHeaders, type FieldValidation } from './decode.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.js';
 import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.js';
@@ -29,6 +29,7 @@ import { Registry, type DeleteOptions, type PropagationPolicy } from './registry
 import { chooseProtocol, serveAttach, serveExec } from './streams.js';
 import { toTable, wantsTable } from './tables.js';
 import { serveLog, serveWatch } from './watch.js';
+import { parseRoute, verbOf, type Route } from './router.js';
 
 export { Faults, Rbac, type RbacRule } from './rbac.js';
 
@@ -68,60 +69,6 @@ export interface KubeSimOptions {
   port?: number;
   /** Write the kubeconfig here instead of a temp dir. */
   kubeconfigPath?: string;
-}
-
-interface Route {
-  group: string;
-  version: string;
-  type?: ResourceType;
-  resource: string;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-}
-
-function parseRoute(pathname: string): Route | undefined {
-  const seg = pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  let group: string;
-  let version: string;
-  let rest: string[];
-  if (seg[0] === 'api' && seg.length >= 3) {
-    group = '';
-    version = seg[1]!;
-    rest = seg.slice(2);
-  } else if (seg[0] === 'apis' && seg.length >= 4) {
-    group = seg[1]!;
-    version = seg[2]!;
-    rest = seg.slice(3);
-  } else return undefined;
-  let route: Route;
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
-    route = { group, version, namespace: rest[1], resource: rest[2]!, name: rest[3], subresource: rest[4] };
-  } else {
-    route = { group, version, resource: rest[0]!, name: rest[1], subresource: rest[2] };
-  }
-  const type = findResourceType(group, route.resource);
-  route.type = type && type.version === version ? type : undefined;
-  return route;
-}
-
-function verbOf(method: string, route: Route, query: URLSearchParams): string {
-  if (route.subresource === 'exec' || route.subresource === 'attach') return 'create';
-  const watch = query.get('watch') === 'true' || query.get('watch') === '1';
-  switch (method) {
-    case 'GET':
-      return route.name ? 'get' : watch ? 'watch' : 'list';
-    case 'POST':
-      return 'create';
-    case 'PUT':
-      return 'update';
-    case 'PATCH':
-      return 'patch';
-    case 'DELETE':
-      return route.name ? 'delete' : 'deletecollection';
-    default:
-      return method.toLowerCase();
-  }
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
