@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { buildah, pushBusyboxImage } from '../harness/buildah.js';
-import { startKubeSim, type KubeSim } from '../kube-sim/server.js';
+import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
 import { KubeClient } from '../../src/systems/kube/client.js';
 import { runSelector } from '../../src/systems/kube/labels.js';
 import { KanikoBuilder } from '../../src/builders/kaniko/builder.js';
@@ -26,6 +26,8 @@ beforeAll(async () => {
   [sim, registry] = await Promise.all([startKubeSim({ namespaces: [ns] }), startRegistry()]);
   busybox = `${registry.host}/library/busybox:1.36`;
   await pushBusyboxImage(busybox);
+  // The simulator's kubelet resolves the executor image like any other: it must be in the registry.
+  await run('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${busybox}`, `docker://${registry.host}/osscontainertools/kaniko:v1.28.5`]);
   client = new KubeClient({ kubeConfig: sim.kubeConfig(), retry: { attempts: 5, baseDelayMs: 50, maxDelayMs: 400, maxRetryAfterMs: 1500 } });
 }, 120000);
 
