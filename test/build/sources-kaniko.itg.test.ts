@@ -11,7 +11,7 @@ import type { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { buildah, pushBusyboxImage } from '../harness/buildah.js';
-import { startKubeSim, type KubeSim } from '../kube-sim/server.js';
+import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
 import { KubeClient } from '../../src/systems/kube/client.js';
 import { runSelector } from '../../src/systems/kube/labels.js';
 import { KanikoBuilder, contextTarball } from '../../src/builders/kaniko/builder.js';
