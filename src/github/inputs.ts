@@ -41,7 +41,8 @@ export function annotationPrefix(root: string): string {
 
 /** The `credentials` input (named registry logins), every secret value masked before use. */
 export function credentialsInput(): NamedCredential[] {
-  const credentials = parseNamedCredentials(core.getInput('credentials'));
+  // Untrimmed: a password's own trailing spaces belong to it.
+  const credentials = parseNamedCredentials(core.getInput('credentials', { trimWhitespace: false }));
   for (const secret of secretValues(credentials)) core.setSecret(secret);
   return credentials;
 }
