@@ -62,3 +62,21 @@ export function builtInput(): Record<string, Record<string, unknown>> | undefine
   }
   return value as Record<string, Record<string, unknown>>;
 }
+
+/**
+ * A registry path as registries accept it: repository paths are lowercase only, and
+ * `ghcr.io/${{ github.repository_owner }}` keeps the owner's capitals. Host names are
+ * case-insensitive, so the whole text is lowercased.
+ */
+export function lowercaseRegistry(text: string): string {
+  return text.trim().replace(/\/+$/, '').toLowerCase();
+}
+
+/** A registry input (`registry`, `convention-registry`), lowercased with a notice when it had capitals. */
+export function registryInput(name: string): string | undefined {
+  const raw = core.getInput(name);
+  if (raw === '') return undefined;
+  const lower = lowercaseRegistry(raw);
+  if (lower !== raw.trim().replace(/\/+$/, '')) core.notice(`input '${name}': registry paths are lowercase, so '${raw.trim()}' is used as '${lower}'`);
+  return lower || undefined;
+}

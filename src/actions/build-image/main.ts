@@ -1,7 +1,7 @@
 // coder/build-image@v1: validate, plan, build in graph order, push, smoke-test.
 import * as core from '@actions/core';
 import { runAction } from '../../github/run.js';
-import { credentialsInput, keyValueInput, listInput, templatesDir } from '../../github/inputs.js';
+import { credentialsInput, keyValueInput, listInput, registryInput, templatesDir } from '../../github/inputs.js';
 import { imagesOutput, runPipeline, summaryMarkdown, type ImageReport, type ImageSelection } from '../../pipeline/pipeline.js';
 import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline/builders.js';
 import { InvalidTemplatesError } from '../../plan/index.js';
@@ -48,7 +48,7 @@ function getInputs(): Inputs {
   }
   return {
     templates: templatesDir(),
-    registry: core.getInput('registry') || undefined,
+    registry: registryInput('registry'),
     builder: builder as BuilderKind,
     selection,
     namespace: core.getInput('namespace') || undefined,

@@ -2,7 +2,7 @@
 import * as core from '@actions/core';
 import { createPlan, InvalidTemplatesError } from '../../plan/index.js';
 import { planMatrices, planSummaryMarkdown, planToJson } from '../../plan/format.js';
-import { annotationPrefix, keyValueInput, listInput, templatesDir } from '../../github/inputs.js';
+import { annotationPrefix, keyValueInput, listInput, registryInput, templatesDir } from '../../github/inputs.js';
 import { reportInvalidTemplates } from '../../github/annotate.js';
 import { runAction } from '../../github/run.js';
 
@@ -20,7 +20,7 @@ function getInputs(): Inputs {
     since: core.getInput('since') || undefined,
     names: listInput('images').filter((n) => n !== 'all'),
     buildArgs: keyValueInput('build-args'),
-    conventionRegistry: core.getInput('convention-registry') || undefined,
+    conventionRegistry: registryInput('convention-registry'),
   };
 }
 

@@ -1,7 +1,7 @@
 // actions/smoke-test: the templates' smoke commands against the test images (P1).
 import * as core from '@actions/core';
 import { runAction } from '../../github/run.js';
-import { builtInput, credentialsInput, keyValueInput, listInput, templatesDir } from '../../github/inputs.js';
+import { builtInput, credentialsInput, keyValueInput, listInput, registryInput, templatesDir } from '../../github/inputs.js';
 import { createPlan } from '../../plan/index.js';
 import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline/builders.js';
 import { smokeSummaryMarkdown, smokeTestImages } from '../../pipeline/smoke.js';
@@ -26,7 +26,7 @@ function getInputs() {
     templates: templatesDir(),
     names: listInput('images').filter((n) => n !== 'all'),
     built: builtReferences(),
-    registry: core.getInput('registry') || undefined,
+    registry: registryInput('registry'),
     builder: builder as BuilderKind,
     namespace: core.getInput('namespace') || undefined,
     credentials,
