@@ -120,3 +120,20 @@ test.each([
 ])('the uses check finds %s', (_title, text, message) => {
   expect(checkUses(parse(text), root).join('\n')).toMatch(message);
 });
+
+test.each(list('.github/workflows').map((f) => [f]))("%s runs build-image's actions from its own commit, never a moving tag or the caller's checkout", (file) => {
+  const workflow = parse(readFileSync(join(root, file), 'utf8')) as { jobs: Record<string, { steps?: { uses?: string; with?: Record<string, string> }[] }> };
+  for (const [name, job] of Object.entries(workflow.jobs)) {
+    const steps = job.steps ?? [];
+    steps.forEach((step, i) => {
+      expect(`${name}: ${step.uses ?? ''}`).not.toMatch(/coder\/build-image[^ ]*@/);
+      if (!step.uses?.startsWith('./.build-image')) return;
+      const checkout = steps.slice(0, i).find((s) => s.uses?.startsWith('actions/checkout@') && s.with?.path === '.build-image');
+      expect(checkout?.with).toMatchObject({
+        repository: expect.stringContaining('job.workflow_repository'),
+        ref: expect.stringContaining('job.workflow_sha'),
+        'persist-credentials': false,
+      });
+    });
+  }
+});
