@@ -93,9 +93,23 @@ interface RawCredential {
   fields: Partial<Record<Field, string>>;
 }
 
-/** A field name worth echoing in a message: short and plain, so never a piece of a secret line. */
+/**
+ * A field name worth echoing in a message: a near miss of a known field (`pasword`). Anything
+ * else could be a piece of a secret whose lines were split, so it is not printed.
+ */
 function printableKey(key: string): string | undefined {
-  return /^[A-Za-z][A-Za-z_-]{0,23}$/.test(key) ? key : undefined;
+  if (!/^[A-Za-z][A-Za-z_-]{0,15}$/.test(key)) return undefined;
+  return FIELDS.some((field) => editDistance(key.toLowerCase(), field) <= 2) ? key : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]!;
 }
 
 function credentialsFromBlocks(text: string): RawCredential[] {
