@@ -52,7 +52,7 @@ function actionReference() {
   const out = [];
   for (const file of files.filter(existsSync)) {
     const action = parse(readFileSync(file, 'utf8'));
-    const uses = file === 'action.yml' ? 'coder/build-image@v1' : `coder/build-image/${file.split('/')[1]}@v1`;
+    const uses = file === 'action.yml' ? 'coder/build-image@v1' : `coder/build-image/actions/${file.split('/')[1]}@v1`;
     out.push(`### \`${uses}\``, '', cell(action.description), '');
     const inputs = Object.entries(action.inputs ?? {});
     if (inputs.length > 0) {

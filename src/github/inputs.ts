@@ -41,7 +41,8 @@ export function annotationPrefix(root: string): string {
 
 /** The `credentials` input (named registry logins), every secret value masked before use. */
 export function credentialsInput(): NamedCredential[] {
-  const credentials = parseNamedCredentials(core.getInput('credentials'));
+  // Untrimmed: a password's own trailing spaces belong to it.
+  const credentials = parseNamedCredentials(core.getInput('credentials', { trimWhitespace: false }));
   for (const secret of secretValues(credentials)) core.setSecret(secret);
   return credentials;
 }
@@ -60,4 +61,22 @@ export function builtInput(): Record<string, Record<string, unknown>> | undefine
     throw new UserError("input 'built': expected the build-image action's 'images' output, a JSON object keyed by image name");
   }
   return value as Record<string, Record<string, unknown>>;
+}
+
+/**
+ * A registry path as registries accept it: repository paths are lowercase only, and
+ * `ghcr.io/${{ github.repository_owner }}` keeps the owner's capitals. Host names are
+ * case-insensitive, so the whole text is lowercased.
+ */
+export function lowercaseRegistry(text: string): string {
+  return text.trim().replace(/\/+$/, '').toLowerCase();
+}
+
+/** A registry input (`registry`, `convention-registry`), lowercased with a notice when it had capitals. */
+export function registryInput(name: string): string | undefined {
+  const raw = core.getInput(name);
+  if (raw === '') return undefined;
+  const lower = lowercaseRegistry(raw);
+  if (lower !== raw.trim().replace(/\/+$/, '')) core.notice(`input '${name}': registry paths are lowercase, so '${raw.trim()}' is used as '${lower}'`);
+  return lower || undefined;
 }

@@ -7,10 +7,9 @@ import { createPlan } from '../plan/index.js';
 import type { Plan, PlannedImage } from '../plan/types.js';
 import type { Builder, SmokeResult } from '../builders/types.js';
 import { scheduleBuilds, type BuildAvoidance, type ImageOutcome, type ImageStatus } from './scheduler.js';
-import { promotionTags, testTag, type BuildOrigin } from './tags.js';
+import { type BuildOrigin } from './tags.js';
 import { findBuiltFromInputs } from './avoidance.js';
-import { smokeTest, describeSmoke, type SmokeCheck } from './smoke.js';
-import { mermaidBlock } from '../graph/mermaid.js';
+import { smokeTest, type SmokeCheck } from './smoke.js';
 import type { RegistryClient } from '../systems/registry/client.js';
 import { type CredentialSources } from '../systems/registry/credentials.js';
 import { createRegistryClient } from '../systems/registry/setup.js';
@@ -194,91 +193,5 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   return { plan, images, ok };
 }
 
-// ---------------------------------------------------------------------------------------------
-// Reporting
-
-function seconds(ms: number): string {
-  return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
-}
-
-/** The `images` output of the action: per image name, what was pushed and how it went. */
-export function imagesOutput(result: PipelineResult): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const report of Object.values(result.images)) {
-    out[report.name] = {
-      status: report.status,
-      digest: report.digest ?? null,
-      reference: report.reference ?? null,
-      repository: report.repository,
-      tags: report.tags,
-      smoke: report.smoke,
-      durationMs: report.durationMs,
-      ...(report.reason ? { reason: report.reason } : {}),
-      // What a promotion step should do once this image passed: `build-image promote
-      // <repository> --digest <digest> --from <from> --to <to>`.
-      ...(report.digest && (report.status === 'built' || report.status === 'reused') && report.smoke !== 'failed'
-        ? { promote: { from: testTag(result.plan.images[report.name]!), to: promotionTags(result.plan.images[report.name]!) } }
-        : {}),
-    };
-  }
-  return out;
-}
-
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
-
-/** The job summary: counts, the graph as mermaid, a row per image, and why anything failed. */
-export function summaryMarkdown(result: PipelineResult): string {
-  const reports = Object.values(result.images);
-  const count = (status: ImageStatus): number => reports.filter((r) => r.status === status).length;
-  const counts = (['built', 'reused', 'failed', 'skipped', 'cancelled'] as const)
-    .filter((s) => count(s) > 0)
-    .map((s) => `${count(s)} ${s}`)
-    .join(', ');
-  const lines = [
-    `## build-image: ${result.ok ? 'all images ready' : 'some images did not build'}`,
-    '',
-    counts ? `${counts}.` : 'Nothing to build: no image changed.',
-    mermaidBlock(result.plan),
-  ];
-  if (reports.length > 0) {
-    lines.push('| Image | Result | Digest | Duration | Smoke tests |', '| --- | --- | --- | --- | --- |');
-    for (const r of reports) {
-      const digest = r.digest ? `\`${r.digest.slice(0, 19)}…\`` : '';
-      const smoke = r.smokeResults ? describeSmoke({ passed: r.smoke === 'passed', results: r.smokeResults }) : r.smoke;
-      lines.push(`| ${cell(r.name)}${r.requested ? '' : ' (ancestor)'} | ${r.status} | ${digest} | ${r.status === 'skipped' ? '' : seconds(r.durationMs)} | ${cell(smoke)} |`);
-    }
-    lines.push('');
-  }
-  const problems = reports.filter((r) => r.reason);
-  if (problems.length > 0) {
-    lines.push('### Problems', '');
-    for (const r of problems) lines.push(`- **${r.name}** ${r.status}: ${cell(r.reason!)}`);
-    for (const r of reports) {
-      for (const s of r.smokeResults ?? []) {
-        if (s.passed) continue;
-        lines.push('', `<details><summary>${r.name}: smoke test ${s.name} (exit code ${s.exitCode})</summary>`, '', '```', s.output.split('\n').slice(-30).join('\n'), '```', '</details>');
-      }
-    }
-    lines.push('');
-  }
-  return lines.join('\n');
-}
-
-/** A plain-text table for the CLI. */
-export function summaryText(result: PipelineResult): string {
-  const rows = Object.values(result.images).map((r) => [
-    r.name,
-    r.status,
-    r.reference ?? '',
-    r.status === 'skipped' ? '' : seconds(r.durationMs),
-    r.smokeResults ? describeSmoke({ passed: r.smoke === 'passed', results: r.smokeResults }) : r.smoke,
-  ]);
-  const header = ['IMAGE', 'RESULT', 'REFERENCE', 'TIME', 'SMOKE'];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const format = (row: string[]): string => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-  const lines = [format(header), ...rows.map(format)];
-  for (const r of Object.values(result.images)) if (r.reason) lines.push(`${r.name}: ${r.status}: ${r.reason}`);
-  return lines.join('\n') + '\n';
-}
+// Reports (the action's output, the job summary, the CLI table) live in report.ts.
+export { imagesOutput, summaryMarkdown, summaryText } from './report.js';

@@ -1,4 +1,4 @@
-import { requestsFromBuild } from './promote.js';
+import { promotionSummaryMarkdown, requestsFromBuild } from './promote.js';
 
 const D = `sha256:${'a'.repeat(64)}`;
 
@@ -14,4 +14,28 @@ test('promotion requests come from what the build tested; the rest are left out 
     { source: { registry: 'ghcr.io', repository: 'acme/dev' }, fromTag: 'ubuntu-test', digest: D, targets: [{ registry: 'ghcr.io', repository: 'acme/dev', tag: 'ubuntu' }] },
   ]);
   expect(leftOut).toEqual(['broken: not promoted (built, smoke tests failed)', 'child: not promoted (skipped)']);
+});
+
+test('the summary lists what moved and what was not promoted, with why', () => {
+  const { notPromoted } = requestsFromBuild({
+    ok: { status: 'built', digest: D, repository: 'r/acme/ok', smoke: 'passed', promote: { from: 'test', to: ['latest'] } },
+    broken: { status: 'built', digest: D, repository: 'r/acme/broken', smoke: 'failed', reason: 'smoke test failed: git' },
+    bad: { status: 'failed', digest: null, repository: 'r/acme/bad', smoke: 'not run', reason: 'RUN exited 2 | oops' },
+    child: { status: 'skipped', digest: null, repository: 'r/acme/child', smoke: 'not run', reason: "'bad' failed" },
+    stop: { status: 'cancelled', digest: null, repository: 'r/acme/stop' },
+  });
+  expect(notPromoted.map((n) => [n.name, n.reason])).toEqual([
+    ['broken', 'its smoke tests failed: smoke test failed: git'],
+    ['bad', 'the build failed: RUN exited 2 | oops'],
+    ['child', "not built: 'bad' failed"],
+    ['stop', 'the build was cancelled'],
+  ]);
+  const md = promotionSummaryMarkdown(
+    { promoted: [{ source: `r/acme/ok:test@${D}`, digest: D, targets: [{ reference: 'r/acme/ok:latest', previousDigest: null, digest: D, changed: true, method: 'none' }] }], rollback: [] },
+    notPromoted,
+  );
+  expect(md).toContain(`| \`r/acme/ok:latest\` | (new) | \`${D}\` | moved |`);
+  expect(md).toContain('### Not promoted (4)');
+  expect(md).toContain('| bad | `r/acme/bad` | the build failed: RUN exited 2 \\| oops |');
+  expect(promotionSummaryMarkdown(undefined, notPromoted)).toContain('Nothing was promoted.');
 });

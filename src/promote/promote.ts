@@ -8,7 +8,8 @@
 //      previous manifests of the tags already moved.
 import { AggregateUserError, UsageError, UserError, describeError } from '../lib/errors.js';
 import { formatRepository, type RegistryClient, type RepositoryName } from '../systems/registry/client.js';
-import { copyImageContent, copyMethod, mapLimit, type CopyMethod } from '../systems/registry/copy.js';
+import { copyImageContent, copyMethod, type CopyMethod } from '../systems/registry/copy.js';
+import { limiter, mapLimit } from '../lib/concurrency.js';
 import type { ManifestBytes } from '../systems/registry/types.js';
 import { parseReference, type ImageReference } from '../systems/registry/reference.js';
 
@@ -89,6 +90,9 @@ async function check(client: RegistryClient, request: PromotionRequest): Promise
   const where = formatSource(request);
   if (!request.fromTag && !request.digest) throw new UserError(`${where}: give the tag that was tested or its digest`);
   if (request.targets.length === 0) throw new UserError(`${where}: no target tags`);
+  // The source manifest and the targets' current digests at once: one round trip, not two.
+  const previousPromise = Promise.all(request.targets.map(async (t) => (await client.headManifest(t, t.tag))?.digest ?? null));
+  previousPromise.catch(() => undefined); // reported below, after the source's own error if any
   let manifest: ManifestBytes | undefined;
   if (request.fromTag) {
     manifest = await client.getManifest(request.source, request.fromTag);
@@ -102,7 +106,7 @@ async function check(client: RegistryClient, request: PromotionRequest): Promise
     manifest = await client.getManifest(request.source, request.digest!);
     if (!manifest) throw new UserError(`${formatRepository(request.source)}@${request.digest} does not exist`);
   }
-  const previous = await Promise.all(request.targets.map(async (t) => (await client.headManifest(t, t.tag))?.digest ?? null));
+  const previous = await previousPromise;
   return { request, manifest, previous };
 }
 
@@ -111,7 +115,8 @@ async function check(client: RegistryClient, request: PromotionRequest): Promise
  * moved) or when a move fails (the tags already moved are put back; the message says so).
  */
 export async function promote(client: RegistryClient, requests: readonly PromotionRequest[], options: PromoteOptions = {}): Promise<PromotionReport> {
-  const concurrency = options.concurrency ?? 16;
+  // Manifest requests are small: as many in flight as the keep-alive agent has sockets.
+  const concurrency = options.concurrency ?? 32;
   const log = options.log ?? (() => undefined);
   const seen = new Set<string>();
   for (const r of requests) {
@@ -123,7 +128,7 @@ export async function promote(client: RegistryClient, requests: readonly Promoti
   }
 
   // 1. check everything before moving anything
-  const limit = semaphore(concurrency);
+  const limit = limiter(concurrency);
   const results = await Promise.allSettled(requests.map((r) => limit(() => check(client, r))));
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
   if (failures.length === 1) throw new UserError(`nothing promoted: ${describeError(failures[0])}`);
@@ -219,25 +224,10 @@ export function rollbackCommands(promoted: readonly PromotionOutcome[], flags: r
   return [...byTags.entries()].map(([tags, images]) => ['build-image promote', ...images, '--to', tags, ...flags].join(' '));
 }
 
-// A small semaphore for the check phase (Promise.allSettled wants every promise up front).
-function semaphore(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (fn) => {
-    while (active >= max) await new Promise<void>((r) => waiting.push(r));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
-}
-
 /** One entry of the build-image action's `images` output, as far as promotion reads it. */
 export interface BuiltImage {
   status?: string;
+  reason?: string;
   digest?: string | null;
   repository?: string;
   smoke?: string;
@@ -282,12 +272,14 @@ export function requestsFromReferences(
  * digest that was tested, and only if the test tag still points at it. The rest are listed
  * as left out, with why.
  */
-export function requestsFromBuild(images: Readonly<Record<string, BuiltImage>>): { requests: PromotionRequest[]; leftOut: string[] } {
+export function requestsFromBuild(images: Readonly<Record<string, BuiltImage>>): { requests: PromotionRequest[]; leftOut: string[]; notPromoted: NotPromoted[] } {
   const requests: PromotionRequest[] = [];
   const leftOut: string[] = [];
+  const notPromoted: NotPromoted[] = [];
   for (const [name, image] of Object.entries(images)) {
     if (!image.promote || !image.digest || !image.repository) {
       leftOut.push(`${name}: not promoted (${image.status ?? 'unknown status'}${image.smoke === 'failed' ? ', smoke tests failed' : ''})`);
+      notPromoted.push({ name, ...(image.repository ? { repository: image.repository } : {}), reason: whyNotPromoted(image) });
       continue;
     }
     const source = parseReference(image.repository);
@@ -298,5 +290,56 @@ export function requestsFromBuild(images: Readonly<Record<string, BuiltImage>>):
       targets: image.promote.to.map((tag) => ({ registry: source.registry, repository: source.repository, tag })),
     });
   }
-  return { requests, leftOut };
+  return { requests, leftOut, notPromoted };
+}
+
+/** An image of the build that was left out of the promotion, and why. */
+export interface NotPromoted {
+  name: string;
+  repository?: string;
+  reason: string;
+}
+
+function whyNotPromoted(image: BuiltImage): string {
+  const detail = image.reason ? `: ${image.reason}` : '';
+  if (image.smoke === 'failed') return `its smoke tests failed${detail}`;
+  switch (image.status) {
+    case 'failed':
+      return `the build failed${detail}`;
+    case 'skipped':
+      return `not built${detail || ' (a parent failed)'}`;
+    case 'cancelled':
+      return 'the build was cancelled';
+    case 'built':
+    case 'reused':
+      return image.digest ? 'no promotion target in the build output' : 'no digest in the build output';
+    default:
+      return `status ${image.status ?? 'unknown'}${detail}`;
+  }
+}
+
+/** Markdown table cell text. */
+function cell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+/** The promote action's job summary: every tag moved (previous and new digest), what was left out and why, the rollback. */
+export function promotionSummaryMarkdown(report: PromotionReport | undefined, notPromoted: readonly NotPromoted[] = []): string {
+  const lines = ['## Promotion', ''];
+  const targets = report?.promoted.flatMap((p) => p.targets) ?? [];
+  if (targets.length === 0) lines.push('Nothing was promoted.', '');
+  else {
+    lines.push('| Tag | Previous digest | New digest | |', '| --- | --- | --- | --- |');
+    for (const t of targets) {
+      lines.push(`| \`${t.reference}\` | ${t.previousDigest ? `\`${t.previousDigest}\`` : '(new)'} | \`${t.digest}\` | ${t.changed ? (t.method === 'none' ? 'moved' : `moved (${t.method})`) : 'unchanged'} |`);
+    }
+    lines.push('');
+  }
+  if (notPromoted.length > 0) {
+    lines.push(`### Not promoted (${notPromoted.length})`, '', '| Image | Repository | Why |', '| --- | --- | --- |');
+    for (const n of notPromoted) lines.push(`| ${cell(n.name)} | ${n.repository ? `\`${cell(n.repository)}\`` : ''} | ${cell(n.reason)} |`);
+    lines.push('');
+  }
+  if (report?.rollback.length) lines.push('To roll back:', '', '```sh', ...report.rollback, '```', '');
+  return lines.join('\n');
 }

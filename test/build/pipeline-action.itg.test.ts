@@ -69,7 +69,7 @@ test('build-image builds the examples with buildah; smoke-test and post run afte
     builder: 'buildah',
     'insecure-registries': registry.host,
     'build-args': `BASE_IMAGE=${registry.host}/library/busybox:1.36`,
-    credentials: `ci: {registry: ${registry.host}, username: robot, password: s3cr3t-value}`,
+    credentials: `ci:\n  registry: ${registry.host}\n  username: robot\n  password: s3cr3t-value`,
   };
   const main = await runEntry('src/actions/build-image/index.ts', { ...common, images: 'all', 'max-parallel': '1' });
   expect(main.stdout).not.toContain('::error');

@@ -90,6 +90,6 @@ test('bad inputs are one clear error line', async () => {
   const run = await runAction('promote', { images: 'Not A Ref', to: 'latest' });
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/::error::input 'images': Not A Ref has no tag|::error::invalid image reference/);
-  const creds = await runAction('check-image', { images: `${registry.host}/x:y`, credentials: 'local: {registry: r, pasword: x}' });
-  expect(creds.stdout).toMatch(/::error::credentials.local: unknown field\(s\) pasword/);
+  const creds = await runAction('check-image', { images: `${registry.host}/x:y`, credentials: 'local:\n  registry: r\n  pasword: x' });
+  expect(creds.stdout).toMatch(/::error::credentials.local line 3: unknown field\(s\) pasword/);
 }, 60000);

@@ -1,7 +1,7 @@
 // coder/build-image@v1: validate, plan, build in graph order, push, smoke-test.
 import * as core from '@actions/core';
 import { runAction } from '../../github/run.js';
-import { credentialsInput, keyValueInput, listInput, templatesDir } from '../../github/inputs.js';
+import { credentialsInput, keyValueInput, listInput, registryInput, templatesDir } from '../../github/inputs.js';
 import { imagesOutput, runPipeline, summaryMarkdown, type ImageReport, type ImageSelection } from '../../pipeline/pipeline.js';
 import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline/builders.js';
 import { imageSelection } from '../../pipeline/selection.js';
@@ -12,6 +12,7 @@ import { UserError } from '../../lib/errors.js';
 import { defaultSince, runId, runOrigin } from '../../github/context.js';
 import { State } from './state.js';
 import { abortOnSignals } from '../../lib/signals.js';
+import { foreignOutput, type ForeignOutput } from '../../github/foreign.js';
 
 interface Inputs {
   templates: string;
@@ -38,7 +39,7 @@ function getInputs(): Inputs {
   const selection = imageSelection(listInput('images'), core.getInput('since') || defaultSince(), "input 'images'");
   return {
     templates: templatesDir(),
-    registry: core.getInput('registry') || undefined,
+    registry: registryInput('registry'),
     builder: builder as BuilderKind,
     selection,
     namespace: core.getInput('namespace') || undefined,
@@ -53,36 +54,43 @@ function getInputs(): Inputs {
 /**
  * Log groups per image. Groups cannot interleave, so with one build at a time each image's
  * group streams live; with several, a start line is printed live and the image's whole log
- * follows as one group when it finishes.
+ * follows as one group when it finishes. Build and smoke output is foreign: it is printed with
+ * workflow commands stopped (src/github/foreign.ts), and our own commands only in between.
  */
-function groupedLogs(live: boolean) {
+function groupedLogs(live: boolean, foreign: ForeignOutput) {
   const buffered = new Map<string, string[]>();
   const open = new Set<string>();
   return {
     onStart(name: string): void {
-      if (live) {
-        core.startGroup(`${name}: building`);
-        open.add(name);
-      } else core.info(`▶ ${name}: started`);
+      foreign.ours(() => {
+        if (live) {
+          core.startGroup(`${name}: building`);
+          open.add(name);
+        } else core.info(`▶ ${name}: started`);
+      });
     },
     log(name: string, line: string): void {
-      if (live || name === '') core.info(line);
+      if (live || name === '') foreign.print(line);
       else (buffered.get(name) ?? buffered.set(name, []).get(name)!).push(line);
     },
     onSettled(report: ImageReport): void {
-      const title = `${report.name}: ${report.status}${report.reference ? ` ${report.reference}` : ''}${report.reason ? ` (${report.reason})` : ''}`;
+      // One line starting with the (validated) image name: foreign text in the reason cannot start a command.
+      const title = `${report.name}: ${report.status}${report.reference ? ` ${report.reference}` : ''}${report.reason ? ` (${report.reason.replace(/[\r\n]+/g, ' ')})` : ''}`;
       if (live) {
-        if (open.delete(report.name)) core.endGroup();
-        core.info(title);
+        foreign.ours(() => {
+          if (open.delete(report.name)) core.endGroup();
+          core.info(title);
+        });
       } else {
         const lines = buffered.get(report.name) ?? [];
         buffered.delete(report.name);
         if (lines.length > 0) {
-          core.startGroup(title);
-          for (const line of lines) core.info(line);
-          core.endGroup();
-        } else core.info(title);
+          foreign.ours(() => core.startGroup(title));
+          for (const line of lines) foreign.print(line);
+          foreign.ours(() => core.endGroup());
+        } else foreign.ours(() => core.info(title));
       }
+      foreign.resume();
       if (report.status === 'failed') core.error(`${report.name}: ${report.reason ?? 'failed'}`, { title: `build-image: ${report.name}` });
     },
   };
@@ -103,7 +111,8 @@ export function run(): Promise<void> {
       ...(inputs.executorImage ? { executorImage: inputs.executorImage } : {}),
     });
     const cancellation = abortOnSignals(() => core.warning('cancelled: stopping running builds and starting no new ones'));
-    const logs = groupedLogs(inputs.maxParallel === 1);
+    const foreign = foreignOutput();
+    const logs = groupedLogs(inputs.maxParallel === 1, foreign);
     let result;
     try {
       result = await runPipeline({
@@ -117,13 +126,14 @@ export function run(): Promise<void> {
         credentials: { named: inputs.credentials },
         buildArgs: inputs.buildArgs,
         signal: cancellation.signal,
-        onPlan: (_plan, requested) => core.info(requested.length ? `building ${requested.join(', ')} (parents first, up to ${inputs.maxParallel} at a time)` : 'nothing to build: no image changed'),
+        onPlan: (_plan, requested) => foreign.ours(() => core.info(requested.length ? `building ${requested.join(', ')} (parents first, up to ${inputs.maxParallel} at a time)` : 'nothing to build: no image changed')),
         ...logs,
       });
     } catch (err) {
       if (!(err instanceof InvalidTemplatesError)) throw err;
       throw await reportInvalidTemplates(err, inputs.templates, 'build-image');
     } finally {
+      foreign.resume();
       cancellation.dispose();
       await builder.cleanup();
     }

@@ -1,5 +1,6 @@
 // actions/check-image: the image minimums (P2), read from the image in the registry.
 import * as core from '@actions/core';
+import { printForeign } from '../../github/foreign.js';
 import { runAction } from '../../github/run.js';
 import { credentialsInput, listInput } from '../../github/inputs.js';
 import { MINIMUMS_PROFILES, checkImageMinimums, formatMinimumsReport, type MinimumsProfile, type MinimumsReport } from '../../images/minimums.js';
@@ -29,7 +30,7 @@ export function run(): Promise<void> {
     const reports: MinimumsReport[] = [];
     for (const ref of inputs.images) {
       const report = await checkImageMinimums(client, { registry: ref.registry, repository: ref.repository }, ref.digest ?? ref.tag ?? 'latest', { profile: inputs.minimums });
-      core.info(formatMinimumsReport(report));
+      printForeign(formatMinimumsReport(report)); // paths and details read from the image
       reports.push(report);
     }
     core.setOutput('report', JSON.stringify(reports));

@@ -1,9 +1,8 @@
 // actions/plan: build order, levels and a strategy.matrix; the graph in the job summary.
 import * as core from '@actions/core';
 import { createPlan, InvalidTemplatesError } from '../../plan/index.js';
-import { planMatrix, planToJson } from '../../plan/format.js';
-import { mermaidBlock } from '../../graph/mermaid.js';
-import { keyValueInput, listInput, templatesDir } from '../../github/inputs.js';
+import { planMatrices, planSummaryMarkdown, planToJson } from '../../plan/format.js';
+import { annotationPrefix, keyValueInput, listInput, registryInput, templatesDir } from '../../github/inputs.js';
 import { reportInvalidTemplates } from '../../github/annotate.js';
 import { runAction } from '../../github/run.js';
 
@@ -21,7 +20,7 @@ function getInputs(): Inputs {
     since: core.getInput('since') || undefined,
     names: listInput('images').filter((n) => n !== 'all'),
     buildArgs: keyValueInput('build-args'),
-    conventionRegistry: core.getInput('convention-registry') || undefined,
+    conventionRegistry: registryInput('convention-registry'),
   };
 }
 
@@ -36,20 +35,18 @@ export function run(): Promise<void> {
       if (!(err instanceof InvalidTemplatesError)) throw err;
       throw await reportInvalidTemplates(err, inputs.dir, 'Build plan');
     }
+    const prefix = annotationPrefix(plan.root);
+    const matrices = planMatrices(plan, prefix);
+    if (matrices.warning) core.warning(matrices.warning);
     core.setOutput('order', JSON.stringify(plan.order));
     core.setOutput('levels', JSON.stringify(plan.levels));
-    core.setOutput('matrix', JSON.stringify(planMatrix(plan)));
+    core.setOutput('matrix', JSON.stringify(matrices.matrix));
+    core.setOutput('layers', JSON.stringify(matrices.layers));
+    core.setOutput('has-images', plan.order.length > 0);
     core.setOutput('plan', JSON.stringify(planToJson(plan)));
     core.setOutput('empty', plan.order.length === 0);
-    const rows = plan.order.map((name) => {
-      const image = plan.images[name]!;
-      return [name, `\`${image.repository}\``, image.parents.join(', ') || '—', image.reasons.join('; ')];
-    });
     await core.summary
-      .addHeading('Build plan', 2)
-      .addRaw(plan.order.length === 0 ? 'Nothing to build.\n\n' : `${plan.order.length} image(s) in ${plan.levels.length} level(s), parents first.\n\n`)
-      .addRaw(mermaidBlock(plan))
-      .addTable([[{ data: 'Image', header: true }, { data: 'Repository', header: true }, { data: 'Parents', header: true }, { data: 'Why', header: true }], ...rows])
+      .addRaw(planSummaryMarkdown(plan, prefix))
       .write();
   });
 }

@@ -2,7 +2,7 @@
 import * as core from '@actions/core';
 import { runAction } from '../../github/run.js';
 import { builtInput, credentialsInput, listInput } from '../../github/inputs.js';
-import { promote, requestsFromBuild, requestsFromReferences, type BuiltImage, type PromotionReport, type PromotionRequest } from '../../promote/promote.js';
+import { promote, promotionSummaryMarkdown, requestsFromBuild, requestsFromReferences, type BuiltImage, type NotPromoted, type PromotionRequest } from '../../promote/promote.js';
 import { type NamedCredential } from '../../systems/registry/credentials.js';
 import { parseDigest } from '../../systems/registry/reference.js';
 import { createRegistryClient } from '../../systems/registry/setup.js';
@@ -34,27 +34,21 @@ function getInputs(): Inputs {
   };
 }
 
-function summaryMarkdown(report: PromotionReport): string {
-  const rows = report.promoted.flatMap((p) =>
-    p.targets.map((t) => `| \`${t.reference}\` | ${t.previousDigest ? `\`${t.previousDigest}\`` : '(new)'} | \`${t.digest}\` | ${t.changed ? t.method === 'none' ? 'moved' : `moved (${t.method})` : 'unchanged'} |`),
-  );
-  const lines = ['## Promotion', '', '| Tag | Previous digest | New digest | |', '|---|---|---|---|', ...rows, ''];
-  if (report.rollback.length) lines.push('To roll back:', '', '```sh', ...report.rollback, '```', '');
-  return lines.join('\n');
-}
-
 /** The action body; index.ts calls it, and so can @github/local-action. */
 export function run(): Promise<void> {
   return runAction(async () => {
     const inputs = getInputs();
     let requests: PromotionRequest[];
+    let notPromoted: NotPromoted[] = [];
     if (inputs.built) {
       if (inputs.images.length > 0) throw new UserError("give either 'built' or 'images', not both");
       const fromBuild = requestsFromBuild(inputs.built);
       for (const line of fromBuild.leftOut) core.warning(line);
+      notPromoted = fromBuild.notPromoted;
       requests = fromBuild.requests;
       if (requests.length === 0) {
         core.info('nothing to promote: no image in the build output passed its tests');
+        await core.summary.addRaw(promotionSummaryMarkdown(undefined, notPromoted)).write();
         return;
       }
     } else requests = requestsFromReferences(inputs.images, inputs, { source: "input 'images'", fromOrDigest: "set 'from' or 'digest'" });
@@ -68,7 +62,7 @@ export function run(): Promise<void> {
     core.setOutput('result', JSON.stringify(report));
     core.setOutput('previous-digests', JSON.stringify(previous));
     core.setOutput('rollback', report.rollback.join('\n'));
-    await core.summary.addRaw(summaryMarkdown(report)).write();
+    await core.summary.addRaw(promotionSummaryMarkdown(report, notPromoted)).write();
     if (report.rollback.length) core.info(`To roll back:\n${report.rollback.join('\n')}`);
   });
 }

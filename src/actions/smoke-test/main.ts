@@ -1,11 +1,12 @@
 // actions/smoke-test: the templates' smoke commands against the test images (P1).
 import * as core from '@actions/core';
 import { runAction } from '../../github/run.js';
-import { builtInput, credentialsInput, keyValueInput, listInput, templatesDir } from '../../github/inputs.js';
+import { builtInput, credentialsInput, keyValueInput, listInput, registryInput, templatesDir } from '../../github/inputs.js';
 import { createPlan } from '../../plan/index.js';
 import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline/builders.js';
 import { smokeSummaryMarkdown, smokeTestImages } from '../../pipeline/smoke.js';
 import { createRegistryClient } from '../../systems/registry/setup.js';
+import { foreignOutput } from '../../github/foreign.js';
 import { UserError } from '../../lib/errors.js';
 import { abortOnSignals } from '../../lib/signals.js';
 
@@ -25,7 +26,7 @@ function getInputs() {
     templates: templatesDir(),
     names: listInput('images').filter((n) => n !== 'all'),
     built: builtReferences(),
-    registry: core.getInput('registry') || undefined,
+    registry: registryInput('registry'),
     builder: builder as BuilderKind,
     namespace: core.getInput('namespace') || undefined,
     credentials,
@@ -56,6 +57,7 @@ export function run(): Promise<void> {
     }
     const builder = await createBuilder(inputs.builder, { credentials: { named: inputs.credentials }, ...(inputs.namespace ? { namespace: inputs.namespace } : {}) });
     const cancellation = abortOnSignals();
+    const foreign = foreignOutput();
     let reports;
     try {
       reports = await smokeTestImages({
@@ -66,15 +68,17 @@ export function run(): Promise<void> {
         references: inputs.built,
         insecureRegistries: inputs.insecureRegistries,
         signal: cancellation.signal,
-        onStart: (name) => core.startGroup(`${name}: smoke tests`),
-        log: (_name, line) => core.info(line),
+        onStart: (name) => foreign.ours(() => core.startGroup(`${name}: smoke tests`)),
+        log: (_name, line) => foreign.print(line),
         onDone: (report) => {
-          core.endGroup();
-          core.info(`${report.name}: ${report.status}${report.error ? ` (${report.error})` : ''}`);
+          foreign.ours(() => core.endGroup());
+          foreign.print(`${report.name}: ${report.status}${report.error ? ` (${report.error})` : ''}`);
+          foreign.resume();
           if (report.status === 'failed' || report.status === 'error') core.error(`${report.name}: smoke tests ${report.status}${report.error ? `: ${report.error}` : ''}`);
         },
       });
     } finally {
+      foreign.resume();
       cancellation.dispose();
       await builder.cleanup();
     }

@@ -2,7 +2,7 @@
 import * as core from '@actions/core';
 import { validateRepo } from '../../plan/index.js';
 import { problemsTable } from '../../templates/problems.js';
-import { annotationPrefix, listInput, templatesDir } from '../../github/inputs.js';
+import { annotationPrefix, listInput, registryInput, templatesDir } from '../../github/inputs.js';
 import { runAction } from '../../github/run.js';
 import { annotateProblems } from '../../github/annotate.js';
 
@@ -17,7 +17,7 @@ function getInputs(): Inputs {
   return {
     dir: templatesDir(),
     credentialNames: names.length > 0 ? names : undefined,
-    conventionRegistry: core.getInput('convention-registry') || undefined,
+    conventionRegistry: registryInput('convention-registry'),
   };
 }
 

@@ -34,9 +34,11 @@ Options:
                               be run; run nothing, push nothing.
   --build-arg NAME=VALUE      Override a parameter or ARG default in every image that
                               declares it (repeatable).
-  --credentials FILE          Named registry credentials (YAML: name: {registry, username,
-                              password} or {registry, token}). Logins in the docker config
-                              ($DOCKER_CONFIG/config.json) are used as well.
+  --credentials FILE          Named registry credentials: a 'NAME:' line, then indented
+                              'registry: HOST', 'username: USER', 'password: SECRET' (or
+                              'token: SECRET') lines, each value everything after ': '; or
+                              JSON. Logins in the docker config ($DOCKER_CONFIG/config.json)
+                              are used as well.
   --convention-registry R     Repository prefix for images/<name>/Dockerfile images
                               (default: --registry).
   --skip-smoke                Do not run the smoke tests.

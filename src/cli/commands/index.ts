@@ -1,13 +1,23 @@
-// Every CLI command, in the order `build-image --help` lists them.
+// Every CLI command, in the order `build-image --help` lists them. Each command's module is
+// loaded only when it runs (a chunk of its own in the bundle): `build-image promote` does not
+// parse the YAML, schema, Dockerfile and Kubernetes code it never uses.
 import type { Command } from '../command.js';
-import { validateCommand } from './validate.js';
-import { planCommand } from './plan.js';
-import { buildCommand } from './build.js';
-import { promoteCommand } from './promote.js';
-import { pushArchiveCommand } from './push-archive.js';
-import { checkImageCommand } from './check-image.js';
-import { secretCommand } from './secret.js';
 
-import { nightlyCommand } from './nightly.js';
+export interface CommandEntry {
+  name: string;
+  /** One line for `build-image --help`; the same as the loaded command's `summary`. */
+  summary: string;
+  load(): Promise<Command>;
+}
 
-export const commands: Command[] = [validateCommand, planCommand, buildCommand, nightlyCommand, promoteCommand, pushArchiveCommand, checkImageCommand, secretCommand];
+export const commands: CommandEntry[] = [
+  { name: 'validate', summary: 'check templates and report every problem with file and line', load: async () => (await import('./validate.js')).validateCommand },
+  { name: 'plan', summary: 'print the build order, levels and the reason each image is built', load: async () => (await import('./plan.js')).planCommand },
+  { name: 'build', summary: 'build, push and smoke-test images in dependency order (buildah or kaniko)', load: async () => (await import('./build.js')).buildCommand },
+  { name: 'nightly', summary: 'rebuild only the images whose base digest, source repository or parent moved', load: async () => (await import('./nightly.js')).nightlyCommand },
+  { name: 'promote', summary: 'move tags (e.g. latest) to the tested digest, all or nothing', load: async () => (await import('./promote.js')).promoteCommand },
+  { name: 'push-archive', summary: 'push a docker-archive or OCI layout to a registry, skipping blobs it has', load: async () => (await import('./push-archive.js')).pushArchiveCommand },
+  { name: 'check-image', summary: 'check an image in a registry against the image minimums', load: async () => (await import('./check-image.js')).checkImageCommand },
+  { name: 'secret', summary: 'create, edit, show, rotate and verify encrypted secrets (sops + age)', load: async () => (await import('./secret.js')).secretCommand },
+  { name: 'init', summary: 'write starter workflows into a repository, calling the actions pinned to a release', load: async () => (await import('./init.js')).initCommand },
+];

@@ -4,7 +4,7 @@ import {
 } from './credentials.js';
 
 describe('parseNamedCredentials', () => {
-  test('YAML with username/password and token entries', () => {
+  test('the block form: username/password and token entries', () => {
     const text = 'ghcr:\n  registry: ghcr.io\n  username: bot\n  password: p@ss\nhub:\n  registry: https://index.docker.io/v1/\n  token: t0k\n';
     expect(parseNamedCredentials(text)).toEqual([
       { name: 'ghcr', registry: 'ghcr.io', username: 'bot', password: 'p@ss' },
@@ -16,6 +16,23 @@ describe('parseNamedCredentials', () => {
       { name: 'gar', registry: 'europe-docker.pkg.dev', username: 'oauth2accesstoken', password: 'ya29' },
     ]);
   });
+
+  // What a workflow produces when `${{ github.actor }}` and `${{ secrets.X }}` are substituted.
+  const hostile = [
+    'p,ss', 'p}ss', 'pa #ss', 'p*ss', '*alias', '"quoted"', "it's", '& anchor', '- dash', '[list]', '{flow}', 'key: value', ': ', ' leading and trailing ', '#hash', '!tag', '%', '|', '>',
+    `all , } # * " ' at once`,
+  ];
+  test.each(hostile)('block form keeps the password %j exactly, with the actor dependabot[bot]', (password) => {
+    const text = `ghcr:\n  registry: ghcr.io\n  username: dependabot[bot]\n  password: ${password}\n`;
+    expect(parseNamedCredentials(text)).toEqual([{ name: 'ghcr', registry: 'ghcr.io', username: 'dependabot[bot]', password }]);
+  });
+  test.each([...hostile, 'line one\nline two', 'ends with a newline\n', '\\backslash \u00e9 \t tab'])('JSON form (toJSON) keeps the password %j exactly', (password) => {
+    const text = `{"ghcr": {"registry": "ghcr.io", "username": ${JSON.stringify('dependabot[bot]')}, "password": ${JSON.stringify(password)}}}`;
+    expect(parseNamedCredentials(text)).toEqual([{ name: 'ghcr', registry: 'ghcr.io', username: 'dependabot[bot]', password }]);
+  });
+  test('Windows line ends and blank lines are fine', () => {
+    expect(parseNamedCredentials('a:\r\n  registry: r\r\n\r\n  token: t\r\n')).toEqual([{ name: 'a', registry: 'r', username: 'token', password: 't' }]);
+  });
   test.each([
     ['', []],
     ['   \n', []],
@@ -23,28 +40,42 @@ describe('parseNamedCredentials', () => {
     expect(parseNamedCredentials(text)).toEqual(expected);
   });
   test.each([
-    ['[1, 2]', /expected a mapping of names/],
-    ['x: 1', /credentials.x: expected a mapping/],
-    ['x: {username: a, password: b}', /'registry' is required/],
-    ['x: {registry: r, username: a}', /needs username and password, or token/],
-    ['x: {registry: r, username: a, password: ""}', /password is empty \(is the secret set\?\)/],
-    ['x: {registry: r, token: ""}', /token is empty/],
-    ['x: {registry: r, token: a, password: b}', /either password or token/],
-    ['x: {registry: r, token: a, pasword: b}', /unknown field\(s\) pasword/],
-    ['"bad name": {registry: r, token: a}', /'bad name' is not a valid name/],
-    ['x: {registry: r, token: [1]}', /credentials.x.token: expected a string/],
-    ['x: [unclosed', /not valid YAML or JSON/],
+    ['x:\n  username: a\n  password: b', /credentials.x \(line 1\): 'registry' is required/],
+    ['x:\n  registry: r\n  username: a', /needs username and password, or token/],
+    ['x:\n  registry: r\n  username: a\n  password: ', /password is empty \(is the secret set\?\)/],
+    ['x:\n  registry: r\n  token:', /token is empty/],
+    ['x:\n  registry: r\n  token: a\n  password: b', /either password or token/],
+    ['x:\n  registry: r\n  token: a\n  pasword: b', /credentials.x line 4: unknown field\(s\) pasword/],
+    ['x:\n  registry: r\n  registry: s', /'registry' is given twice/],
+    ['x:\n  registry: r\n  token: a\nx:\n  registry: r\n  token: b', /'x' is given twice/],
+    ['bad name:\n  registry: r', /line 1: expected a credential name/],
+    ['  registry: r', /line 1: a field before any credential name/],
+    ['x:', /credentials.x \(line 1\): no fields/],
+    ['x: {registry: r, username: a, password: b}', /line 1: write one field per line under 'x:'/],
+    ['{"x": {"registry": "r", "token": [1]}}', /credentials.x.token: expected a string/],
+    ['{"x": {"registry": "r", "pasword": "b"}}', /unknown field\(s\) pasword/],
+    ['[1, 2]', /line 1: expected a credential name/],
+    ['{"x": 1}', /credentials.x: expected an object/],
   ])('rejects %j', (text, message) => {
     expect(() => parseNamedCredentials(text)).toThrow(UserError);
     expect(() => parseNamedCredentials(text)).toThrow(message);
   });
-  test('a YAML error never echoes the secret text', () => {
-    expect(() => parseNamedCredentials('x: {registry: r, password: "s3cr3t')).toThrow(/^credentials: not valid YAML or JSON \([^:]*\)$/);
+  test.each([
+    ['a password line with a newline continues on a line of its own', 'ghcr:\n  registry: ghcr.io\n  username: u\n  password: s3cr3t-one\ns3cr3t-two, } # "\n'],
+    ['an indented continuation', 'ghcr:\n  registry: ghcr.io\n  password: s3cr3t-one\n  s3cr3t-two: s3cr3t-three\n'],
+    ['the old one-line form', 'ghcr: {registry: ghcr.io, username: dependabot[bot], password: s3cr3t, two}'],
+    ['JSON that does not parse', '{"ghcr": {"registry": "ghcr.io", "password": "s3cr3t\n"}}'],
+    ['a JSON key that is a secret', '{"s3cr3t-one two": {}}'],
+    ['a continuation line that looks like a field', 'ghcr:\n  registry: ghcr.io\n  password: first\n  secretpart: rest\n'],
+  ])('a parse error never prints a value: %s', (_title, text) => {
+    let message = '';
     try {
-      parseNamedCredentials('x: {registry: r, password: "s3cr3t');
+      parseNamedCredentials(text);
     } catch (e) {
-      expect((e as Error).message).not.toContain('s3cr3t');
+      message = (e as Error).message;
     }
+    expect(message).toMatch(/^credentials/);
+    expect(message).not.toMatch(/s3cr3t|secretpart|rest/);
   });
 });
 

@@ -1,10 +1,9 @@
 // Registry logins, found by name (templates say `credentials: ghcr`) or by registry host.
-// Two sources: the action's `credentials` input (a YAML/JSON mapping of names to logins) and a
+// Two sources: the action's `credentials` input (blocks of `field: value` lines, or JSON) and a
 // docker `config.json`. Pure except for `loadDockerConfig`, which reads one file.
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { UserError, describeError } from '../../lib/errors.js';
 
 /** One login. `token` is a registry access token used as the password (see docs/registry.md). */
@@ -41,50 +40,142 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+const FIELDS = ['registry', 'username', 'password', 'token'] as const;
+type Field = (typeof FIELDS)[number];
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 /**
- * Parses the action's `credentials` input: YAML or JSON, a mapping of name to
- * `{registry, username, password}` or `{registry, token}` (optionally with `username`).
+ * Parses the action's `credentials` input. Two forms, both safe for any secret value and any
+ * actor name (`dependabot[bot]`):
+ *
+ * - the block form, one credential per block, one field per line, where a field's value is
+ *   everything after the first `: ` up to the end of its line, taken literally (no quoting,
+ *   no comments: `#`, `,`, `}`, quotes and `*` are just characters):
+ *
+ *       ghcr:
+ *         registry: ghcr.io
+ *         username: ${{ github.actor }}
+ *         password: ${{ secrets.GITHUB_TOKEN }}
+ *
+ * - JSON (the text starts with `{`), for values that span lines:
+ *   `{"ghcr": {"registry": "ghcr.io", "password": ${{ toJSON(secrets.X) }}, ...}}`.
+ *
+ * Errors name lines and field names, never a value: GitHub masks whole secrets only, so a
+ * fragment of one printed in an error would be in clear.
  */
 export function parseNamedCredentials(text: string): NamedCredential[] {
   if (text.trim() === '') return [];
-  let value: unknown;
-  try {
-    value = parseYaml(text);
-  } catch (err) {
-    // The YAML error may quote the text; never echo secrets back.
-    throw new UserError(`credentials: not valid YAML or JSON (${(describeError(err).split('\n')[0] ?? '').replace(/:.*$/, '')})`);
-  }
-  if (value === null || value === undefined) return [];
-  if (!isRecord(value)) throw new UserError('credentials: expected a mapping of names to {registry, username, password} or {registry, token}');
+  const entries = text.trimStart().startsWith('{') ? credentialsFromJson(text) : credentialsFromBlocks(text);
   const result: NamedCredential[] = [];
-  for (const [name, entry] of Object.entries(value)) {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new UserError(`credentials: '${name}' is not a valid name (letters, digits, . _ -)`);
-    if (!isRecord(entry)) throw new UserError(`credentials.${name}: expected a mapping with registry and username/password or token`);
-    const known = new Set(['registry', 'username', 'password', 'token']);
-    const unknown = Object.keys(entry).filter((k) => !known.has(k));
-    if (unknown.length > 0) throw new UserError(`credentials.${name}: unknown field(s) ${unknown.join(', ')} (allowed: registry, username, password, token)`);
-    const str = (key: string): string | undefined => {
-      const v = entry[key];
-      if (v === undefined || v === null) return undefined;
-      if (typeof v !== 'string' && typeof v !== 'number') throw new UserError(`credentials.${name}.${key}: expected a string`);
-      return String(v);
-    };
-    const registry = str('registry');
-    if (!registry) throw new UserError(`credentials.${name}: 'registry' is required (e.g. ghcr.io)`);
-    const username = str('username');
-    const password = str('password');
-    const token = str('token');
-    if (token !== undefined && password !== undefined) throw new UserError(`credentials.${name}: give either password or token, not both`);
+  const seen = new Set<string>();
+  for (const { name, where, fields } of entries) {
+    if (seen.has(name)) throw new UserError(`credentials: '${name}' is given twice`);
+    seen.add(name);
+    const { registry, username, password, token } = fields;
+    if (!registry) throw new UserError(`credentials.${name}${where}: 'registry' is required (e.g. ghcr.io)`);
+    if (token !== undefined && password !== undefined) throw new UserError(`credentials.${name}${where}: give either password or token, not both`);
     if (token !== undefined) {
       if (token === '') throw new UserError(`credentials.${name}.token is empty (is the secret set?)`);
       result.push({ name, registry: normalizeRegistryHost(registry), username: username || TOKEN_USERNAME, password: token });
       continue;
     }
-    if (!username || password === undefined) throw new UserError(`credentials.${name}: needs username and password, or token`);
+    if (!username || password === undefined) throw new UserError(`credentials.${name}${where}: needs username and password, or token`);
     if (password === '') throw new UserError(`credentials.${name}.password is empty (is the secret set?)`);
     result.push({ name, registry: normalizeRegistryHost(registry), username, password });
   }
   return result;
+}
+
+interface RawCredential {
+  name: string;
+  /** ` (line N)` for the block form, for messages. */
+  where: string;
+  fields: Partial<Record<Field, string>>;
+}
+
+/**
+ * A field name worth echoing in a message: a near miss of a known field (`pasword`). Anything
+ * else could be a piece of a secret whose lines were split, so it is not printed.
+ */
+function printableKey(key: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z_-]{0,15}$/.test(key)) return undefined;
+  return FIELDS.some((field) => editDistance(key.toLowerCase(), field) <= 2) ? key : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    previous = row;
+  }
+  return previous[b.length]!;
+}
+
+function credentialsFromBlocks(text: string): RawCredential[] {
+  const entries: RawCredential[] = [];
+  let current: RawCredential | undefined;
+  const lines = text.split('\n');
+  lines.forEach((raw, index) => {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const n = index + 1;
+    if (line.trim() === '') return;
+    if (!/^\s/.test(line)) {
+      // `name:` starts a credential; anything after the colon is the old one-line form.
+      const colon = line.indexOf(':');
+      const name = colon > 0 ? line.slice(0, colon) : '';
+      if (!NAME.test(name)) throw new UserError(`credentials line ${n}: expected a credential name followed by ':' (letters, digits, . _ -), one field per line below it`);
+      if (line.slice(colon + 1).trim() !== '') {
+        throw new UserError(
+          `credentials line ${n}: write one field per line under '${name}:' (registry: ..., username: ..., password: ...); the one-line {registry, username, password} form breaks on values containing , } # or [`,
+        );
+      }
+      current = { name, where: ` (line ${n})`, fields: {} };
+      entries.push(current);
+      return;
+    }
+    const body = line.trimStart();
+    const sep = body.indexOf(': ');
+    const key = sep > 0 ? body.slice(0, sep) : body.endsWith(':') ? body.slice(0, -1) : '';
+    if (!current) throw new UserError(`credentials line ${n}: a field before any credential name (start with 'NAME:' on a line of its own)`);
+    if (!(FIELDS as readonly string[]).includes(key)) {
+      const shown = printableKey(key);
+      throw new UserError(
+        shown
+          ? `credentials.${current.name} line ${n}: unknown field(s) ${shown} (allowed: ${FIELDS.join(', ')})`
+          : `credentials.${current.name} line ${n}: expected 'FIELD: value' (${FIELDS.join(', ')}; the value is everything after ': ', and cannot span lines: use the JSON form for that)`,
+      );
+    }
+    if (current.fields[key as Field] !== undefined) throw new UserError(`credentials.${current.name} line ${n}: '${key}' is given twice`);
+    current.fields[key as Field] = sep > 0 ? body.slice(sep + 2) : '';
+  });
+  for (const e of entries) {
+    if (Object.keys(e.fields).length === 0) throw new UserError(`credentials.${e.name}${e.where}: no fields (registry, username, password or token, one per line, indented)`);
+  }
+  return entries;
+}
+
+function credentialsFromJson(text: string): RawCredential[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    // JSON.parse errors quote the text; never echo secrets back.
+    throw new UserError('credentials: not valid JSON (a text starting with { is read as JSON; build string values with toJSON(...))');
+  }
+  if (!isRecord(value)) throw new UserError('credentials: expected a JSON object of names to {registry, username, password} or {registry, token}');
+  return Object.entries(value).map(([name, entry]) => {
+    if (!NAME.test(name)) throw new UserError(`credentials: '${printableKey(name) ?? '(a name)'}' is not a valid name (letters, digits, . _ -)`);
+    if (!isRecord(entry)) throw new UserError(`credentials.${name}: expected an object with registry and username/password or token`);
+    const fields: Partial<Record<Field, string>> = {};
+    for (const [key, v] of Object.entries(entry)) {
+      if (!(FIELDS as readonly string[]).includes(key)) throw new UserError(`credentials.${name}: unknown field(s) ${printableKey(key) ?? '(a field)'} (allowed: ${FIELDS.join(', ')})`);
+      if (v === undefined || v === null) continue;
+      if (typeof v !== 'string' && typeof v !== 'number') throw new UserError(`credentials.${name}.${key}: expected a string`);
+      fields[key as Field] = String(v);
+    }
+    return { name, where: '', fields };
+  });
 }
 
 /** Parses the text of a docker `config.json` (or containers `auth.json`): its `auths` section. */
