@@ -203,7 +203,7 @@ test('cancelling in the middle of a build stops buildah and leaves nothing behin
   const builder = new BuildahBuilder({ runId: `cancel-test-${process.pid}` });
   const controller = new AbortController();
   const started = Date.now();
-  let leftBehind: string[] = [];
+  let leftBehind: string[];
   let outcomes: ImageOutcome[];
   try {
     outcomes = await scheduleWith(plan, builder, {

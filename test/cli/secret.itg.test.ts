@@ -28,7 +28,7 @@ const CERT = 'cert-Hv7m2-never-logged\nsecond line\n';
 const CLEAR = [PASSWORD, USER, 'cert-Hv7m2-never-logged', 'new-cert-Hv7m2', alice.identity, bob.identity, carol.identity];
 
 let repo: string;
-let outputs: string[] = [];
+const outputs: string[] = [];
 
 async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   let stdout = '';

@@ -40,5 +40,5 @@ test('reuses an image whose inputs tag and label match; not one whose label diff
 test('a registry that keeps failing is an error naming the image, not a silent rebuild', async () => {
   proxy.inject({ method: 'HEAD', path: /g4\/a\/manifests/, status: 503, times: 2 });
   await expect(findReusable([{ name: 'a', repository: `${proxy.host}/g4/a`, inputHash: hash('one') }], client))
-    .rejects.toThrow(/build avoidance: could not look up earlier builds\n  - a \(.*g4\/a\): .*answered 503/);
+    .rejects.toThrow(/build avoidance: could not look up earlier builds\n {2}- a \(.*g4\/a\): .*answered 503/);
 });
