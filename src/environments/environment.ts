@@ -256,6 +256,8 @@ export async function buildImage(options: EnvironmentOptions, builder: Builder):
       destinations: [prepared.reference],
       buildArgs: {},
       labels: {},
+      // One layer per personalize step: a changed last step rebuilds (and pulls) only that layer.
+      layers: true,
       insecureRegistries: insecureHosts(options),
       ...(prepared.primary.credentials ? { credentials: prepared.primary.credentials } : {}),
       log: (line) => log(options, line),

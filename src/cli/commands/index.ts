@@ -6,5 +6,6 @@ import { buildCommand } from './build.js';
 import { promoteCommand } from './promote.js';
 import { pushArchiveCommand } from './push-archive.js';
 import { checkImageCommand } from './check-image.js';
+import { envCommand } from './env.js';
 
-export const commands: Command[] = [validateCommand, planCommand, buildCommand, promoteCommand, pushArchiveCommand, checkImageCommand];
+export const commands: Command[] = [validateCommand, planCommand, buildCommand, promoteCommand, pushArchiveCommand, checkImageCommand, envCommand];
