@@ -8,6 +8,8 @@ import { abortOnSignals } from '../../lib/signals.js';
 import { defaultDockerConfigPath, loadDockerConfig, parseNamedCredentials, type CredentialSources } from '../../systems/registry/credentials.js';
 import { parseReference } from '../../systems/registry/reference.js';
 import { OPERATIONS, runEnvironment } from '../../environments/run.js';
+import { secretValuesFromRepo } from '../../environments/secrets.js';
+import { resolveRoot } from '../../templates/load.js';
 import { UsageError, UserError, describeError } from '../../lib/errors.js';
 
 const help = `Usage: build-image env build|up|status|down NAME [DIR] [options]
@@ -39,6 +41,8 @@ Options:
   --github-server-url URL     Where 'github: owner/repo' is fetched from (default
                               $GITHUB_SERVER_URL or https://github.com; token: $GITHUB_TOKEN).
   --credentials FILE          Named registry credentials (as for 'build').
+  --identity FILE             age key file that decrypts .coder/secrets/ (default
+                              $SOPS_AGE_KEY, else the file $SOPS_AGE_KEY_FILE).
   --namespace NS              Kubernetes namespace (default: the current context's).
   --kubeconfig PATH           kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config).
   --timeout SECONDS           How long 'up' waits for the rollout (default 600).
@@ -67,6 +71,17 @@ function credentialsFrom(file: string | undefined, cwd: string, env: NodeJS.Proc
   return sources;
 }
 
+/** The age identity: --identity FILE, else the sops conventions $SOPS_AGE_KEY and $SOPS_AGE_KEY_FILE. */
+function identityText(file: string | undefined, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
+  const path = file ?? (env.SOPS_AGE_KEY ? undefined : env.SOPS_AGE_KEY_FILE);
+  if (path === undefined) return env.SOPS_AGE_KEY || undefined;
+  try {
+    return readFileSync(resolve(cwd, path), 'utf8');
+  } catch (err) {
+    throw new UserError(`env: cannot read the age identity ${path}: ${describeError(err)}`);
+  }
+}
+
 export const envCommand: Command = {
   name: 'env',
   summary: 'build, deploy, inspect and delete development environments (build|up|status|down)',
@@ -81,6 +96,7 @@ export const envCommand: Command = {
       'image-repository': { type: 'string' },
       'github-server-url': { type: 'string' },
       credentials: { type: 'string' },
+      identity: { type: 'string' },
       namespace: { type: 'string' },
       kubeconfig: { type: 'string' },
       timeout: { type: 'string' },
@@ -106,6 +122,7 @@ export const envCommand: Command = {
     const registry = values.registry;
     const insecureRegistries = values.insecure && registry ? [parseReference(`${registry.replace(/\/+$/, '')}/x`).registry] : [];
     const credentials = credentialsFrom(values.credentials, io.cwd, io.env);
+    const identity = identityText(values.identity, io.cwd, io.env);
     const kubeconfig = values.kubeconfig ? resolve(io.cwd, values.kubeconfig) : undefined;
     const cancellation = abortOnSignals(() => io.err(`env ${operation}: cancelling\n`));
     try {
@@ -125,6 +142,7 @@ export const envCommand: Command = {
         githubServerUrl: values['github-server-url'] ?? io.env.GITHUB_SERVER_URL ?? 'https://github.com',
         ...(io.env.GITHUB_TOKEN ? { githubToken: io.env.GITHUB_TOKEN } : {}),
         ...(values['image-repository'] ? { imageRepository: values['image-repository'] } : {}),
+        ...(identity ? { secrets: secretValuesFromRepo(resolveRoot(resolve(io.cwd, dirArg)), identity) } : {}),
         ...(timeoutMs ? { timeoutMs } : {}),
         ...(values['delete-volumes'] ? { deleteVolumes: true } : {}),
         dryRun: values['dry-run'] === true,
