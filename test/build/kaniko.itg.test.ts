@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { pushBusyboxImage } from '../harness/buildah.js';
-import { startKubeSim, type KubeSim } from '../kube-sim/server.js';
+import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
 import { KubeClient } from '../../src/systems/kube/client.js';
 import { managedLabels, runSelector } from '../../src/systems/kube/labels.js';
 import { KanikoBuilder, type KanikoBuilderOptions } from '../../src/builders/kaniko/builder.js';

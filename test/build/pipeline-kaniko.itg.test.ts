@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { buildah, pushBusyboxImage } from '../harness/buildah.js';
-import { startKubeSim, type KubeSim } from '../kube-sim/server.js';
+import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
 import { KubeClient } from '../../src/systems/kube/client.js';
 import { runSelector } from '../../src/systems/kube/labels.js';
 import { KanikoBuilder } from '../../src/builders/kaniko/builder.js';

@@ -1,7 +1,7 @@
 // The simulator's API semantics, exercised through the real @kubernetes/client-node.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { AppsV1Api, AuthorizationV1Api, CoreV1Api, Watch, type KubeConfig } from '@kubernetes/client-node';
-import { startKubeSim, type KubeSim } from './server.js';
+import { startKubeSim, type KubeSim } from './index.js';
 
 let sim: KubeSim;
 let kc: KubeConfig;
@@ -45,17 +45,20 @@ test('secrets round-trip with monotonic resourceVersions; 404 and 409 are Status
   expect(statusOf(noNs)).toMatchObject({ code: 404, body: { message: 'namespaces "absent" not found' } });
 });
 
-test('an invalid quantity and a missing field are 422 Invalid naming the fields', async () => {
+// Corrected: a malformed quantity fails in decode, before validation; a real apiserver answers
+// 400 BadRequest (resource.ParseQuantity via transformDecodeError in handlers/create.go), not 422.
+test('an invalid quantity is a 400 decode error; a missing field is 422 Invalid naming the fields', async () => {
   const bad = pod('bad-quantity');
   (bad.spec.containers[0] as Record<string, unknown>).resources = { limits: { memory: '4 GB' } };
   const err = await core.createNamespacedPod({ namespace: ns, body: bad }).catch((e) => e);
   const { code, body } = statusOf(err);
-  expect(code).toBe(422);
-  expect(body.reason).toBe('Invalid');
-  expect(body.message).toContain('spec.containers[0].resources.limits.memory: Invalid value: "4 GB"');
+  expect(code).toBe(400);
+  expect(body.reason).toBe('BadRequest');
+  expect(body.message).toBe(`Pod in version "v1" cannot be handled as a Pod: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
   const noName = await core
     .createNamespacedPod({ namespace: ns, body: { metadata: { name: 'no-name' }, spec: { containers: [{ image: 'x' }] } } as never })
     .catch((e) => e);
+  expect(statusOf(noName).code).toBe(422);
   expect(statusOf(noName).body.details.causes).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'spec.containers[0].name', message: 'Required value' })]));
   const badName = await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'Not_Valid' } } }).catch((e) => e);
   expect(statusOf(badName).code).toBe(422);
@@ -106,8 +109,9 @@ test('deleting an owner garbage-collects its dependents', async () => {
   await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'dependent', ownerReferences: [ref] } } });
   await core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: 'dependent-sa', ownerReferences: [ref] } } });
   await core.deleteNamespacedSecret({ namespace: ns, name: 'owner' });
-  await expect(core.readNamespacedSecret({ namespace: ns, name: 'dependent' })).rejects.toMatchObject({ code: 404 });
-  await expect(core.readNamespacedServiceAccount({ namespace: ns, name: 'dependent-sa' })).rejects.toMatchObject({ code: 404 });
+  // Garbage collection is asynchronous, as the garbage collector controller is in a cluster.
+  await waitUntil(async () => (await core.readNamespacedSecret({ namespace: ns, name: 'dependent' }).catch((e) => e)).code === 404);
+  await waitUntil(async () => (await core.readNamespacedServiceAccount({ namespace: ns, name: 'dependent-sa' }).catch((e) => e)).code === 404);
 });
 
 test('injected 500 and 429 faults reach the client with Retry-After', async () => {
@@ -139,7 +143,9 @@ test('SelfSubjectAccessReview answers from the configured rules, which requests 
   }
 });
 
-test('deployments: create, patch, rollout marked available, delete; services too', async () => {
+// The Deployment controller is real now: an image that cannot be pulled leaves the rollout
+// unavailable (the old stub marked every rollout available). deployments.itg.test.ts runs pods.
+test('deployments: create, patch, an unpullable image leaves the rollout unavailable, delete; services too', async () => {
   const apps = kc.makeApiClient(AppsV1Api);
   const body = {
     metadata: { name: 'web' },
@@ -150,7 +156,10 @@ test('deployments: create, patch, rollout marked available, delete; services too
     },
   };
   await apps.createNamespacedDeployment({ namespace: ns, body });
-  await waitUntil(async () => (await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).status?.availableReplicas === 2);
+  await waitUntil(async () => (await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).status?.updatedReplicas === 2);
+  const d = await apps.readNamespacedDeployment({ namespace: ns, name: 'web' });
+  expect(d.status?.availableReplicas).toBeUndefined();
+  expect(d.status?.conditions?.find((c) => c.type === 'Available')).toMatchObject({ status: 'False', reason: 'MinimumReplicasUnavailable' });
   const patched = await apps.patchNamespacedDeployment({ namespace: ns, name: 'web', body: [{ op: 'replace', path: '/spec/replicas', value: 3 }] });
   expect(patched.metadata!.generation).toBe(2);
   await waitUntil(async () => (await apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).status?.observedGeneration === 2);
@@ -158,6 +167,9 @@ test('deployments: create, patch, rollout marked available, delete; services too
   expect(svc.spec!.clusterIP).toMatch(/^10\.96\./);
   await apps.deleteNamespacedDeployment({ namespace: ns, name: 'web' });
   await expect(apps.readNamespacedDeployment({ namespace: ns, name: 'web' })).rejects.toMatchObject({ code: 404 });
+  // its ReplicaSet and pods follow, asynchronously
+  await waitUntil(async () => (await apps.listNamespacedReplicaSet({ namespace: ns })).items.length === 0);
+  await waitUntil(async () => (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=web' })).items.length === 0);
 });
 
 async function waitUntil(probe: () => boolean | Promise<boolean>, timeoutMs = 10000): Promise<void> {

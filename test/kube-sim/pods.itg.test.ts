@@ -6,7 +6,7 @@ import { CoreV1Api, Exec, Log, type V1Pod, type V1Status } from '@kubernetes/cli
 import { PassThrough, Readable } from 'node:stream';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { pushBusyboxImage } from '../harness/buildah.js';
-import { startKubeSim, type KubeSim } from './server.js';
+import { startKubeSim, type KubeSim } from './index.js';
 
 let sim: KubeSim;
 let registry: TestRegistry;

@@ -2,7 +2,7 @@
 // 500/429, watches that resume after drops and relist after 410 Gone, kubeconfig loading.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
-import { startKubeSim, type KubeSim } from '../kube-sim/server.js';
+import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
 import { KubeClient, loadKubeConfig } from '../../src/systems/kube/client.js';
 
 const ns = 'kube-client';

@@ -4,7 +4,7 @@
 // only close the socket, which the simulator (like a kubelet) treats as end of stdin.
 import type { ChildProcess } from 'node:child_process';
 import { WebSocket } from 'ws';
-import { withoutBuildahNoise, type LogBuffer } from './kubelet.js';
+import { withoutBuildahNoise, type LogBuffer } from '../kubelet/kubelet.js';
 
 export const CHANNEL_PROTOCOLS = ['v5.channel.k8s.io', 'v4.channel.k8s.io', 'v3.channel.k8s.io', 'v2.channel.k8s.io', 'channel.k8s.io'];
 

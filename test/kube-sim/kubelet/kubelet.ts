@@ -10,12 +10,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { emulateKaniko } from './kaniko.js';
-import { resourceByKind, type KObject, type Store } from './store.js';
-import { SimError } from './status.js';
+import type { Registry } from '../apiserver/registry.js';
+import { resourceByKind, type KObject } from '../store/types.js';
+import { SimError } from '../store/status.js';
 
 const POD = resourceByKind('Pod');
 const SECRET = resourceByKind('Secret');
-const DEPLOYMENT = resourceByKind('Deployment');
 const BUILDAH = ['--storage-driver', 'vfs'];
 
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -105,16 +105,30 @@ export class Kubelet {
   private readonly pulled = new Set<string>();
   private seq = 0;
 
+  private get store() {
+    return this.registry.store;
+  }
+
   constructor(
-    private readonly store: Store,
+    private readonly registry: Registry,
     private readonly workRoot: string,
   ) {
-    store.hooks.push((type, event) => {
-      if (type === POD && event.type === 'ADDED') this.track(this.runPod(event.object));
-      if (type === POD && event.type === 'DELETED') this.track(this.stopPod(event.object.metadata.uid));
-      if (type === DEPLOYMENT && event.type !== 'DELETED') this.scheduleRollout(event.object);
+    registry.store.hooks.push((type, event) => {
+      if (type !== POD) return;
+      const pod = event.object;
+      if (event.type === 'ADDED') this.track(this.runPod(pod));
+      else if (event.type === 'DELETED') this.track(this.stopPod(pod.metadata.uid));
+      else if (pod.metadata.deletionTimestamp && !this.terminating.has(pod.metadata.uid)) {
+        // Graceful deletion: stop the containers, then confirm so the API server removes the pod.
+        this.terminating.add(pod.metadata.uid);
+        this.track(this.stopPod(pod.metadata.uid).then(() => {
+          this.registry.removeNow(POD, pod.metadata.namespace, pod.metadata.name, pod.metadata.uid);
+          this.terminating.delete(pod.metadata.uid);
+        }));
+      }
     });
   }
+  private readonly terminating = new Set<string>();
 
   private track(p: Promise<unknown>): void {
     const tracked = p.catch(() => undefined).finally(() => this.pending.delete(tracked));
@@ -132,10 +146,7 @@ export class Kubelet {
 
   private updatePod(rt: PodRuntime, change: (pod: KObject) => void): void {
     if (rt.aborted && !rt.evicted) return;
-    this.store.mutate(POD, rt.namespace, rt.name, (pod) => {
-      if (pod.metadata.uid !== rt.uid) return;
-      change(pod);
-    });
+    this.registry.mutate(POD, rt.namespace, rt.name, change, rt.uid);
   }
 
   private setContainerStatus(rt: PodRuntime, c: ContainerRuntime, state: KObject, extra: KObject = {}): void {
@@ -430,7 +441,7 @@ export class Kubelet {
   }
 
   /** The container's log, or the error the API server gives when there is none yet. */
-  logsOf(namespace: string, name: string, container: string | undefined): LogBuffer {
+  logsOf(namespace: string, name: string, container: string | undefined, _previous = false): LogBuffer {
     const pod = this.store.get(POD, namespace, name);
     const all = [...((pod.spec.initContainers ?? []) as KObject[]), ...(pod.spec.containers as KObject[])].map((c) => c.name as string);
     if (!container) {
@@ -450,7 +461,7 @@ export class Kubelet {
   }
 
   /** Starts a process in a running container, as `kubectl exec` would. */
-  exec(namespace: string, name: string, container: string | undefined, command: string[]): ChildProcess {
+  exec(namespace: string, name: string, container: string | undefined, command: string[], _tty = false): ChildProcess {
     const pod = this.store.get(POD, namespace, name);
     const rt = this.runtime(namespace, name);
     const target = container ?? pod.spec.containers[0].name;
@@ -479,7 +490,7 @@ export class Kubelet {
     rt.evicted = true;
     await this.teardown(rt);
     this.pods.delete(rt.uid);
-    this.store.mutate(POD, namespace, name, (p) => {
+    this.registry.mutate(POD, namespace, name, (p) => {
       p.status.phase = 'Failed';
       p.status.reason = 'Evicted';
       p.status.message = message;
@@ -489,38 +500,6 @@ export class Kubelet {
       }
       setCondition(p, 'Ready', false);
     });
-  }
-
-  // ---- deployment controller ----
-
-  private scheduleRollout(deployment: KObject): void {
-    if (deployment.status?.observedGeneration === deployment.metadata.generation) return;
-    const { namespace, name, generation } = deployment.metadata;
-    const timer = setTimeout(() => {
-      const replicas = deployment.spec?.replicas ?? 1;
-      const images = ((deployment.spec?.template?.spec?.containers ?? []) as KObject[]).map((c) => c.image as string);
-      const broken = images.find((i) => this.isUnpullable(i));
-      this.store.mutate(DEPLOYMENT, namespace, name, (d) => {
-        if (d.metadata.generation !== generation) return;
-        const ts = now();
-        d.status = broken
-          ? {
-              observedGeneration: generation, replicas, updatedReplicas: replicas, unavailableReplicas: replicas,
-              conditions: [
-                { type: 'Available', status: 'False', reason: 'MinimumReplicasUnavailable', message: 'Deployment does not have minimum availability.', lastUpdateTime: ts, lastTransitionTime: ts },
-                { type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: `ReplicaSet "${name}" has timed out progressing: image "${broken}" cannot be pulled (ImagePullBackOff)`, lastUpdateTime: ts, lastTransitionTime: ts },
-              ],
-            }
-          : {
-              observedGeneration: generation, replicas, updatedReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas,
-              conditions: [
-                { type: 'Available', status: 'True', reason: 'MinimumReplicasAvailable', message: 'Deployment has minimum availability.', lastUpdateTime: ts, lastTransitionTime: ts },
-                { type: 'Progressing', status: 'True', reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${name}" has successfully progressed.`, lastUpdateTime: ts, lastTransitionTime: ts },
-              ],
-            };
-      });
-    }, 50);
-    timer.unref();
   }
 
   async stop(): Promise<void> {

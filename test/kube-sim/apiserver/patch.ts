@@ -1,6 +1,6 @@
 // The three patch formats client-node sends: JSON patch (RFC 6902), JSON merge patch (RFC 7386)
 // and strategic merge patch (approximated: lists of objects with a `name` merge by name).
-import { SimError } from './status.js';
+import { SimError } from '../store/status.js';
 
 type Json = any;
 
@@ -9,25 +9,61 @@ export function applyPatch(target: Json, patch: Json, contentType: string): Json
   if (type === 'application/json-patch+json') return jsonPatch(target, patch);
   if (type === 'application/merge-patch+json') return mergePatch(target, patch, false);
   if (type === 'application/strategic-merge-patch+json') return mergePatch(target, patch, true);
-  throw new SimError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json`);
+  throw new SimError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`);
+}
+
+/** The list keys strategic merge patch merges by (patchMergeKey in the Go types); other lists are replaced. */
+function mergeKeyOf(field: string, items: Json[]): string | undefined {
+  const byField: Record<string, string> = {
+    containers: 'name', initContainers: 'name', ephemeralContainers: 'name', volumes: 'name', env: 'name', volumeMounts: 'mountPath',
+    imagePullSecrets: 'name', conditions: 'type', ownerReferences: 'uid', hostAliases: 'ip', tolerations: 'key',
+  };
+  if (byField[field]) return byField[field];
+  if (field === 'ports') return items.some((i) => i && typeof i === 'object' && 'containerPort' in i) ? 'containerPort' : 'port';
+  return undefined;
 }
 
 function mergePatch(target: Json, patch: Json, strategic: boolean): Json {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return structuredClone(patch);
+  if (strategic && patch.$patch === 'replace') {
+    const { $patch: _, ...rest } = patch;
+    return structuredClone(rest);
+  }
   const result: Json = target && typeof target === 'object' && !Array.isArray(target) ? structuredClone(target) : {};
   for (const [key, value] of Object.entries(patch)) {
+    if (strategic && key.startsWith('$')) {
+      // Directives: element order is cosmetic here; retainKeys and primitive-list deletions apply.
+      if (key.startsWith('$deleteFromPrimitiveList/')) {
+        const field = key.slice('$deleteFromPrimitiveList/'.length);
+        if (Array.isArray(result[field])) result[field] = result[field].filter((v: Json) => !(value as Json[]).includes(v));
+      } else if (key === '$retainKeys') {
+        for (const k of Object.keys(result)) if (!(value as string[]).includes(k) && !(k in patch)) delete result[k];
+      }
+      continue;
+    }
     if (value === null) delete result[key];
-    else if (strategic && Array.isArray(value) && Array.isArray(result[key]) && value.every((v) => v && typeof v === 'object' && 'name' in v)) {
-      const merged: Json[] = structuredClone(result[key]);
+    else if (strategic && value && typeof value === 'object' && !Array.isArray(value) && (value as Json).$patch === 'delete') delete result[key];
+    else if (strategic && Array.isArray(value) && Array.isArray(result[key]) && mergeKeyOf(key, [...value, ...result[key]])) {
+      const mk = mergeKeyOf(key, [...value, ...result[key]])!;
+      let merged: Json[] = structuredClone(result[key]);
       for (const item of value as Json[]) {
-        const i = merged.findIndex((m) => m?.name === item.name);
-        if (i >= 0) merged[i] = mergePatch(merged[i], item, true);
-        else merged.push(structuredClone(item));
+        if (!item || typeof item !== 'object') continue;
+        const i = merged.findIndex((m) => m?.[mk] === item[mk]);
+        if (item.$patch === 'delete') {
+          if (i >= 0) merged = merged.filter((_, j) => j !== i);
+        } else if (i >= 0) merged[i] = mergePatch(merged[i], item, true);
+        else merged.push(mergePatch({}, item, true));
       }
       result[key] = merged;
-    } else result[key] = mergePatch(result[key], value, strategic);
+    } else if (strategic && Array.isArray(value)) result[key] = value.map((v) => (v && typeof v === 'object' && !Array.isArray(v) ? mergePatch({}, v, true) : v));
+    else result[key] = mergePatch(result[key], value, strategic);
   }
   return result;
+}
+
+/** Server-side apply's merge of an applied configuration into the live object (lists by merge key). */
+export function mergeApplied(live: Json, applied: Json): Json {
+  return mergePatch(live, applied, true);
 }
 
 function decodePointer(path: string): string[] {

@@ -40,11 +40,11 @@ export const notFound = (resource: string, name: string, group = ''): SimError =
 export const alreadyExists = (resource: string, name: string, group = ''): SimError =>
   new SimError(409, 'AlreadyExists', `${resource}${group ? '.' + group : ''} "${name}" already exists`, { name, kind: resource, group: group || undefined });
 
-export const conflict = (resource: string, name: string): SimError =>
+export const conflict = (resource: string, name: string, group = ''): SimError =>
   new SimError(
     409,
     'Conflict',
-    `Operation cannot be fulfilled on ${resource} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+    `Operation cannot be fulfilled on ${resource}${group ? "." + group : ""} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
     { name, kind: resource },
   );
 
