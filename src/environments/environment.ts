@@ -101,7 +101,8 @@ export function loadEnvironment(dir: string, name: string): { repo: TemplateRepo
     const near = closest(name, names);
     throw new UserError(`no environment '${name}' in ${join(validation.root, '.coder', 'environments')}${near ? ` (did you mean '${near}'?)` : names.length ? ` (known: ${names.join(', ')})` : ''}`);
   }
-  const own = validation.problems.filter((p) => p.file === environment.file || !p.file.startsWith('.coder/environments/'));
+  // This environment's own file and the image templates; another environment's mistakes do not block this one.
+  const own = validation.problems.filter((p) => p.file === environment.file || p.file.startsWith('.coder/images/') || !p.file.startsWith('.coder/'));
   if (own.length > 0) throw new InvalidTemplatesError(own);
   return { repo: validation.repo, environment };
 }

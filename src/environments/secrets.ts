@@ -10,16 +10,12 @@ import { TEMPLATE_DIR } from '../templates/load.js';
 import { UserError } from '../lib/errors.js';
 import type { SecretValues } from './environment.js';
 
-/** Top-level keys of a secrets file that describe it rather than hold a value. */
-const DESCRIPTIVE = new Set(['name', 'type', 'recipients']);
-
 /** Flat `key -> text` from a decrypted tree: the `data` map when there is one, else the top-level values. */
 export function flatValues(plain: Map<string, Value>, label: string): Record<string, string> {
   const data = plain.get('data');
   const source = data instanceof Map ? data : plain;
   const values: Record<string, string> = {};
   for (const [key, value] of source) {
-    if (source === plain && DESCRIPTIVE.has(key)) continue;
     if (value === null) values[key] = '';
     else if (isLeaf(value)) values[key] = String(leafValue(value));
     else throw new UserError(`${label}: key '${key}' holds a ${Array.isArray(value) ? 'list' : 'mapping'}; a Kubernetes Secret takes one string per key`);
