@@ -121,14 +121,14 @@ function toNode(doc: Document, value: Value): unknown {
 }
 
 /** A value tree as a YAML document. */
-export function treeDocument(tree: ValueMap): Document {
+export function treeDocument(tree: Value): Document {
   const doc = new Document();
   doc.contents = toNode(doc, tree) as Node;
   return doc;
 }
 
 /** A value tree as YAML text (one document, 2-space indent, long strings never folded). */
-export function stringifyTree(tree: ValueMap, header = ''): string {
+export function stringifyTree(tree: Value, header = ''): string {
   const doc = treeDocument(tree);
   if (header) doc.commentBefore = header;
   return doc.toString({ lineWidth: 0, indent: 2, blockQuote: 'literal' });

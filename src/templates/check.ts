@@ -4,6 +4,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { parseReference } from '../systems/registry/reference.js';
 import { describeError } from '../lib/errors.js';
+import { checkSecretFile } from '../secrets/check.js';
 import type { Problem } from './problems.js';
 import { checkQuantity } from './quantity.js';
 import { closest } from './suggest.js';
@@ -75,6 +76,7 @@ export function checkRepo(repo: TemplateRepo, options: CheckOptions = {}): Probl
     }
   }
   for (const s of repo.secrets) {
+    problems.push(...checkSecretFile(s.source));
     secretsByName.set(s.name, s);
     secretsByName.set(s.file.split('/').pop()!, s);
     secretsByName.set(s.file.split('/').pop()!.replace(/\.ya?ml$/, ''), s);

@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../lib/errors.js';
+import { secretNameOf } from '../secrets/check.js';
 import type { Problem } from './problems.js';
 import { validateSchema, type TemplateKind } from './schema.js';
 import type { EnvironmentTemplate, ImageSpec, ImageTemplate, SecretTemplate, TemplateRepo } from './types.js';
@@ -98,9 +99,10 @@ function toEnvironment(file: SourceFile): EnvironmentTemplate {
   return { kind: 'environment', name: data.name, file: file.path, source: file, provider: data.provider ?? 'kubernetes', containers: data.spec };
 }
 
+// A sops file: the name is the file name; the key names are in clear, the values stay encrypted.
 function toSecret(file: SourceFile): SecretTemplate {
-  const data = file.data as { name: string; recipients: string[]; data: Record<string, string> };
-  return { kind: 'secret', name: data.name, file: file.path, source: file, recipients: data.recipients, data: data.data };
+  const { sops, ...data } = file.data as { sops: { age?: { recipient: string }[] } } & Record<string, unknown>;
+  return { kind: 'secret', name: secretNameOf(file.path), file: file.path, source: file, recipients: (sops.age ?? []).map((a) => a.recipient), data };
 }
 
 /** Loads every template of the repo at `root`; problems are collected, never thrown. */

@@ -71,7 +71,8 @@ export interface SecretTemplate {
   file: string;
   source: SourceFile;
   recipients: string[];
-  data: Record<string, string>;
+  /** Key names in clear; the values stay encrypted (sops ENC[...] strings, or maps and lists of them). */
+  data: Record<string, unknown>;
 }
 
 export interface TemplateRepo {

@@ -7,5 +7,6 @@ import { promoteCommand } from './promote.js';
 import { pushArchiveCommand } from './push-archive.js';
 import { checkImageCommand } from './check-image.js';
 import { envCommand } from './env.js';
+import { secretCommand } from './secret.js';
 
-export const commands: Command[] = [validateCommand, planCommand, buildCommand, promoteCommand, pushArchiveCommand, checkImageCommand, envCommand];
+export const commands: Command[] = [validateCommand, planCommand, buildCommand, promoteCommand, pushArchiveCommand, checkImageCommand, envCommand, secretCommand];
