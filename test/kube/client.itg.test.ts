@@ -118,7 +118,7 @@ test('kubeconfig loading: explicit path, context selection, clear errors', () =>
 
 test('an unreachable API server is reported as such', async () => {
   const kc = sim.kubeConfig();
-  kc.clusters[0] = { ...kc.clusters[0]!, server: 'http://127.0.0.1:1' };
+  kc.clusters[0] = { ...kc.clusters[0]!, server: 'https://127.0.0.1:1' };
   const unreachable = new KubeClient({ kubeConfig: kc, retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 10, maxRetryAfterMs: 10 } });
   await expect(unreachable.listPods(ns, '')).rejects.toThrow(/listing pods in kube-client: cannot reach the Kubernetes API server .*\(gave up after 2 attempts\)/);
 });

@@ -51,7 +51,7 @@ describe('kanikoPod', () => {
     expect(spec.nodeSelector).toEqual({ pool: 'build' });
     expect(spec.tolerations).toHaveLength(1);
     const kaniko = spec.containers[0]!;
-    expect(kaniko.securityContext).toMatchObject({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(kaniko.securityContext).toMatchObject({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'SETGID', 'SETUID', 'KILL', 'SETFCAP'] } });
     expect(kaniko.resources).toEqual({ requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } });
     expect(kaniko.volumeMounts).toEqual([{ name: 'workspace', mountPath: '/workspace' }, { name: 'docker-config', mountPath: '/kaniko/.docker', readOnly: true }]);
     expect(spec.volumes).toContainEqual({ name: 'docker-config', secret: { secretName: 'creds', items: [{ key: '.dockerconfigjson', path: 'config.json' }] } });

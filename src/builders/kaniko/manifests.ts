@@ -95,7 +95,8 @@ function resourcesOf(r: { cpu?: string; memory?: string } | undefined): { reques
 }
 
 /** kaniko needs root in its container but not privilege: these capabilities cover RUN steps. */
-const KANIKO_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'SETGID', 'SETUID', 'KILL'];
+// SETFCAP: kaniko restores security.capability xattrs (ping in many base images) with Lsetxattr; it is on the Pod Security baseline list.
+const KANIKO_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'SETGID', 'SETUID', 'KILL', 'SETFCAP'];
 
 function podShell(input: PodSettings & { podName: string }, labels: Record<string, string>): Pick<V1Pod, 'apiVersion' | 'kind' | 'metadata'> & { spec: NonNullable<V1Pod['spec']> } {
   return {

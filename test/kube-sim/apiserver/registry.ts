@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { alreadyExists, conflict, notFound, SimError } from '../store/status.js';
 import type { Store } from '../store/store.js';
-import { nowTimestamp, resourceByKind, type KObject, type ResourceType } from '../store/types.js';
+import { apiVersionOf, nowTimestamp, resourceByKind, type KObject, type ResourceType } from '../store/types.js';
 import { validateCreate, validateUpdate } from '../validation/validate.js';
 import { applyDefaults, HAS_GENERATION, initialStatus } from './defaults.js';
 
@@ -62,6 +62,8 @@ export class Registry {
     if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + Math.random().toString(36).slice(2, 7);
     // BeforeCreate: system fields are the server's to set.
     for (const f of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'creationTimestamp', 'generation', 'selfLink'] as const) delete obj.metadata[f];
+    obj.apiVersion = apiVersionOf(type);
+    obj.kind = type.kind;
     applyDefaults(type, obj);
     initialStatus(type, obj);
     validateCreate(type, obj);
@@ -101,6 +103,8 @@ export class Registry {
       }
       if ('status' in current) next.status = structuredClone(current.status);
       else delete next.status;
+      next.apiVersion = apiVersionOf(type);
+      next.kind = type.kind;
       applyDefaults(type, next);
       if (HAS_GENERATION.has(type.kind) && JSON.stringify(next.spec) !== JSON.stringify(current.spec)) next.metadata.generation = (current.metadata.generation ?? 1) + 1;
     }

@@ -283,7 +283,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     const route = parseRoute(path);
     if (!route?.type) throw notFoundPath();
     const type = route.type;
-    authorize(method, route, query);
+    // Self-reviews are open to every authenticated user (system:basic-user), like /version is to all.
+    if (!type.createOnly) authorize(method, route, query);
     const ns = type.namespaced ? route.namespace : undefined;
     if (type.namespaced && route.name && !route.namespace) throw notFoundPath();
 

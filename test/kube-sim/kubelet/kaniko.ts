@@ -12,7 +12,15 @@ export interface KanikoHost {
   /** Runs a command on the host, streaming its output into the container log; resolves to the exit code. */
   run(command: string, args: string[], env?: Record<string, string>, quiet?: boolean): Promise<number>;
   env: Record<string, string>;
+  /** The executor container's capabilities (what its securityContext leaves it). */
+  capabilities?: Set<string> | 'all';
 }
+
+/**
+ * What the executor needs as root without privilege: unpacking base images (ownership, modes,
+ * setuid bits, `security.capability` xattrs such as ping's) and running RUN steps as other users.
+ */
+export const KANIKO_REQUIRED_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'SETGID', 'SETUID', 'SETFCAP'];
 
 const VALUE_FLAGS = new Set([
   'dockerfile', 'context', 'destination', 'build-arg', 'label', 'digest-file', 'image-name-with-digest-file',
@@ -78,6 +86,12 @@ export async function emulateKaniko(args: string[], host: KanikoHost): Promise<n
     host.log(`error building image: ${message}\n`);
     return 1;
   };
+  const caps = host.capabilities ?? 'all';
+  const missing = caps === 'all' ? [] : KANIKO_REQUIRED_CAPABILITIES.filter((c) => !caps.has(c));
+  if (missing.length) {
+    const what = missing.includes('SETFCAP') ? 'failed to write "security.capability" attribute' : 'failed to change ownership';
+    return fail(`error building stage: failed to get filesystem from image: ${what}: operation not permitted (the container lacks ${missing.map((c) => `CAP_${c}`).join(', ')})`);
+  }
   const destinations = many(flags, 'destination');
   const noPush = flags.bools.get('no-push') === true;
   if (destinations.length === 0 && !noPush) {

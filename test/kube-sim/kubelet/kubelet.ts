@@ -54,11 +54,20 @@ interface ContainerRuntime {
   log: LogBuffer;
   /** `buildah` working container id, for real (non-kaniko) containers. */
   workingContainer?: string;
+  /** The image reference resolved in its registry. */
+  resolved?: boolean;
   mountArgs: string[];
   main?: ChildProcess;
   state: 'waiting' | 'running' | 'terminated';
   terminationFile: string;
   rootDir: string;
+  /** Processes started in this container by exec. */
+  execs: Set<ChildProcess>;
+  /** The log of the previous instance (after a restart), for `?previous=true`. */
+  previousLog?: LogBuffer;
+  restarts: number;
+  lastTerminated?: KObject;
+  startedAt?: string;
 }
 
 interface PodRuntime {
@@ -72,6 +81,8 @@ interface PodRuntime {
   aborted: boolean;
   evicted: boolean;
   abort: AbortController;
+  startedAt: number;
+  deadline?: NodeJS.Timeout;
 }
 
 export interface KubeletFaults {
@@ -95,6 +106,11 @@ export function parseQuantityBytes(q: string | number | undefined): number | und
 
 export class Kubelet {
   readonly faults: KubeletFaults = { unpullable: new Set() };
+  /** The loopback registry (HOST:PORT) images are expected in; set by the standalone start. */
+  testRegistry?: string;
+  /** CrashLoopBackOff delays: the kubelet's 10 s doubling to 5 min, scaled down for tests. */
+  crashBackoffMs = 1000;
+  crashBackoffMaxMs = 10000;
   /** Which images are the kaniko executor (emulated, never pulled). */
   isKanikoImage: (image: string) => boolean = (image) => /(^|\/)(kaniko|executor)([:@]|$)|kaniko-project\/executor/.test(image);
   /** Called when a container starts running (tests use it to evict or cancel mid-build). */
@@ -118,7 +134,10 @@ export class Kubelet {
       const pod = event.object;
       if (event.type === 'ADDED') this.track(this.runPod(pod));
       else if (event.type === 'DELETED') this.track(this.stopPod(pod.metadata.uid));
-      else if (pod.metadata.deletionTimestamp && !this.terminating.has(pod.metadata.uid)) {
+      else if (!pod.metadata.deletionTimestamp) {
+        const rt = this.pods.get(pod.metadata.uid);
+        if (rt && pod.spec?.activeDeadlineSeconds !== undefined) this.scheduleDeadline(rt, pod.spec.activeDeadlineSeconds);
+      } else if (!this.terminating.has(pod.metadata.uid)) {
         // Graceful deletion: stop the containers, then confirm so the API server removes the pod.
         this.terminating.add(pod.metadata.uid);
         this.track(this.stopPod(pod.metadata.uid).then(() => {
@@ -180,6 +199,7 @@ export class Kubelet {
       aborted: false,
       evicted: false,
       abort: new AbortController(),
+      startedAt: Date.now(),
     };
     this.pods.set(rt.uid, rt);
     const spec = pod.spec as KObject;
@@ -191,7 +211,7 @@ export class Kubelet {
         mkdirSync(rootDir, { recursive: true });
         rt.containers.set(c.name, {
           name: c.name, init, spec: c, log: new LogBuffer(), mountArgs: [], state: 'waiting',
-          terminationFile: join(rootDir, 'termination-log'), rootDir,
+          terminationFile: join(rootDir, 'termination-log'), rootDir, execs: new Set(), restarts: 0,
         });
       }
     }
@@ -220,10 +240,14 @@ export class Kubelet {
       setCondition(p, 'Ready', false);
       setCondition(p, 'ContainersReady', false);
     });
+    this.scheduleDeadline(rt, spec.activeDeadlineSeconds);
     try {
       await this.prepareVolumes(rt, spec);
       for (const c of initSpecs) {
-        const code = await this.runContainer(rt, rt.containers.get(c.name)!, spec);
+        const runtime = rt.containers.get(c.name)!;
+        const code = await this.runContainer(rt, runtime, spec);
+        // An exec session that made the container finish (the release marker) ends with it, not after.
+        await Promise.race([Promise.all([...runtime.execs].map((p) => exitOf(p))), sleep(2000)]);
         if (code !== 0) {
           this.updatePod(rt, (p) => {
             p.status.phase = 'Failed';
@@ -233,7 +257,7 @@ export class Kubelet {
         }
       }
       this.updatePod(rt, (p) => setCondition(p, 'Initialized', true));
-      const codes = await Promise.all(mainSpecs.map((c) => this.runContainer(rt, rt.containers.get(c.name)!, spec)));
+      const codes = await Promise.all(mainSpecs.map((c) => this.runWithRestarts(rt, rt.containers.get(c.name)!, spec)));
       this.updatePod(rt, (p) => {
         p.status.phase = codes.every((c) => c === 0) ? 'Succeeded' : 'Failed';
         setCondition(p, 'Ready', false);
@@ -309,17 +333,26 @@ export class Kubelet {
     if (rt.aborted) throw new Aborted();
     const image = c.spec.image as string;
     if (this.isUnpullable(image)) {
-      await this.pullBackOff(rt, c, `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": not found`);
+      await this.pullBackOff(rt, c, `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${image}: not found`);
     }
     const kaniko = this.isKanikoImage(image);
+    const authfile = this.pullAuthFile(rt, podSpec);
+    if (!c.resolved) {
+      // Resolve the reference first, as containerd does: a missing tag or a refused credential is ErrImagePull.
+      const resolved = await this.capture(rt, 'skopeo', ['inspect', '--raw', '--tls-verify=false', ...(authfile ? ['--authfile', authfile] : ['--no-creds']), `docker://${image}`]);
+      if (resolved.code !== 0) await this.pullBackOff(rt, c, pullError(image, resolved.output));
+      c.resolved = true;
+    }
     c.mountArgs = ((c.spec.volumeMounts ?? []) as KObject[]).flatMap((m) => [
       '-v', `${join(rt.volumes.get(m.name)!, m.subPath ?? '')}:${m.mountPath}${m.readOnly ? ':ro' : ''}`,
     ]);
     let command: string[] = [];
     if (!kaniko) {
       const name = `kube-sim-${rt.uid.slice(0, 8)}-${c.name}`;
-      const pull = await this.capture(rt, 'buildah', [...BUILDAH, 'from', '--quiet', '--pull', '--tls-verify=false', '--name', name, image]);
-      if (pull.code !== 0) await this.pullBackOff(rt, c, pull.output.trim().split('\n').at(-1) ?? 'pull failed');
+      if (!c.workingContainer) {
+        const pull = await this.capture(rt, 'buildah', [...BUILDAH, 'from', '--quiet', '--pull', '--tls-verify=false', ...(authfile ? ['--authfile', authfile] : []), '--name', name, image]);
+        if (pull.code !== 0) await this.pullBackOff(rt, c, pullError(image, pull.output));
+      }
       this.pulled.add(image);
       c.workingContainer = name;
       command = [...(c.spec.command ?? []), ...(c.spec.args ?? [])];
@@ -334,9 +367,11 @@ export class Kubelet {
       }
     }
     const startedAt = now();
+    c.startedAt = startedAt;
     c.state = 'running';
+    const probed = !c.init && !!c.spec.readinessProbe;
     this.setContainerStatus(rt, c, { running: { startedAt } }, {
-      ready: !c.init, started: true, containerID: `containerd://${rt.uid.replace(/-/g, '')}${c.name}`.slice(0, 77), imageID: image,
+      ready: !c.init && !probed, started: true, restartCount: c.restarts, containerID: `containerd://${rt.uid.replace(/-/g, '')}${c.name}`.slice(0, 77), imageID: image,
     });
     this.onContainerStarted?.({ namespace: rt.namespace, name: rt.name }, c.name);
     const limit = parseQuantityBytes(c.spec.resources?.limits?.memory);
@@ -349,11 +384,13 @@ export class Kubelet {
       for (const p of own) killGroup(p);
     };
     if (oom) oomTimer = setTimeout(oomKill, 400);
+    const stopProbe = probed ? this.startReadinessProbe(rt, c, podSpec) : () => undefined;
     let exitCode: number;
     const env = Object.fromEntries(((c.spec.env ?? []) as KObject[]).filter((e) => typeof e.value === 'string').map((e) => [e.name, e.value as string]));
     if (kaniko) {
       exitCode = await emulateKaniko([...(c.spec.command?.slice(1) ?? []), ...(c.spec.args ?? [])], {
         env,
+        capabilities: effectiveCapabilities(c.spec.securityContext),
         hostPath: (p) => this.hostPath(rt, c, p),
         log: (text) => c.log.write(text),
         run: async (cmd, args, extraEnv, quiet) => {
@@ -371,12 +408,11 @@ export class Kubelet {
         },
       });
     } else {
-      const user = podSpec.securityContext?.runAsUser ?? c.spec.securityContext?.runAsUser;
       const child = this.spawnTracked(rt, 'buildah', [
         ...BUILDAH, 'run', '--isolation', 'chroot', ...c.mountArgs,
         ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
         ...(c.spec.workingDir ? ['--workingdir', c.spec.workingDir] : []),
-        ...(user !== undefined ? ['--user', String(user)] : []),
+        ...securityArgs(podSpec, c.spec),
         c.workingContainer!, '--', ...command,
       ], { stdin: c.spec.stdin === true });
       own.add(child);
@@ -387,6 +423,7 @@ export class Kubelet {
     }
     if (oomFired) exitCode = 137;
     clearTimeout(oomTimer);
+    stopProbe();
     if (rt.aborted) throw new Aborted();
     c.state = 'terminated';
     let message = existsSync(c.terminationFile) ? readFileSync(c.terminationFile, 'utf8').slice(0, 4096) : '';
@@ -394,11 +431,96 @@ export class Kubelet {
       message = c.log.text().split('\n').slice(-80).join('\n').slice(-2048);
     }
     const reason = oomFired ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
-    this.setContainerStatus(rt, c, {
-      terminated: { exitCode, reason, ...(message ? { message } : {}), startedAt, finishedAt: now(), containerID: `containerd://${rt.uid}` },
-    }, { ready: false, started: false });
+    const terminated = { exitCode, reason, ...(message ? { message } : {}), startedAt, finishedAt: now(), containerID: `containerd://${rt.uid}` };
+    c.lastTerminated = terminated;
+    this.setContainerStatus(rt, c, { terminated }, { ready: false, started: false });
     c.log.end();
     return exitCode;
+  }
+
+  /** Runs a main container under the pod's restartPolicy: exits are restarted with CrashLoopBackOff. */
+  private async runWithRestarts(rt: PodRuntime, c: ContainerRuntime, podSpec: KObject): Promise<number> {
+    const policy = podSpec.restartPolicy ?? 'Always';
+    for (;;) {
+      const code = await this.runContainer(rt, c, podSpec);
+      if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) return code;
+      c.restarts++;
+      const delay = Math.min(this.crashBackoffMs * 2 ** (c.restarts - 1), this.crashBackoffMaxMs);
+      this.setContainerStatus(rt, c, {
+        waiting: { reason: 'CrashLoopBackOff', message: `back-off ${formatDelay(delay)} restarting failed container=${c.name} pod=${rt.name}_${rt.namespace}(${rt.uid})` },
+      }, { lastState: { terminated: c.lastTerminated }, restartCount: c.restarts, ready: false, started: false });
+      await Promise.race([sleep(delay), untilAborted(rt)]);
+      c.previousLog = c.log;
+      c.log = new LogBuffer();
+      rmSync(c.terminationFile, { force: true });
+    }
+  }
+
+  /** Exec readiness probes: run in the container every periodSeconds; Ready follows the thresholds. */
+  private startReadinessProbe(rt: PodRuntime, c: ContainerRuntime, podSpec: KObject): () => void {
+    const probe = c.spec.readinessProbe as KObject;
+    let stopped = false;
+    let successes = 0;
+    let failures = 0;
+    let timer: NodeJS.Timeout | undefined;
+    const tick = async (): Promise<void> => {
+      if (stopped || rt.aborted) return;
+      let ok = true;
+      if (probe.exec?.command?.length && c.workingContainer) {
+        const child = this.spawnTracked(rt, 'buildah', [...BUILDAH, 'run', '--isolation', 'chroot', ...c.mountArgs, ...securityArgs(podSpec, c.spec), c.workingContainer, '--', ...probe.exec.command]);
+        child.stdout!.resume();
+        child.stderr!.resume();
+        const killer = setTimeout(() => killGroup(child), (probe.timeoutSeconds ?? 1) * 1000 + 2000);
+        ok = (await exitOf(child)) === 0;
+        clearTimeout(killer);
+      }
+      if (stopped || rt.aborted) return;
+      if (ok) {
+        successes++;
+        failures = 0;
+        if (successes >= (probe.successThreshold ?? 1)) this.setContainerStatus(rt, c, { running: { startedAt: c.startedAt } }, { ready: true, started: true, restartCount: c.restarts });
+      } else {
+        failures++;
+        successes = 0;
+        if (failures >= (probe.failureThreshold ?? 3)) this.setContainerStatus(rt, c, { running: { startedAt: c.startedAt } }, { ready: false, started: true, restartCount: c.restarts });
+      }
+      timer = setTimeout(() => void tick(), (probe.periodSeconds ?? 10) * 1000);
+    };
+    timer = setTimeout(() => void tick(), (probe.initialDelaySeconds ?? 0) * 1000);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }
+
+  /** activeDeadlineSeconds: past it, the kubelet kills the pod: Failed, reason DeadlineExceeded. */
+  private scheduleDeadline(rt: PodRuntime, seconds: number | undefined): void {
+    clearTimeout(rt.deadline);
+    if (seconds === undefined) return;
+    const elapsed = Date.now() - rt.startedAt;
+    rt.deadline = setTimeout(() => {
+      void this.failPod(rt, 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
+    }, Math.max(0, seconds * 1000 - elapsed));
+  }
+
+  /** The pod's imagePullSecrets merged into one auth file (missing secrets are skipped, as the kubelet does). */
+  private pullAuthFile(rt: PodRuntime, podSpec: KObject): string | undefined {
+    const auths: Record<string, unknown> = {};
+    for (const ref of (podSpec.imagePullSecrets ?? []) as KObject[]) {
+      const secret = this.store.tryGet(SECRET, rt.namespace, ref.name);
+      const raw = secret?.data?.['.dockerconfigjson'] ?? secret?.data?.['.dockercfg'];
+      if (!raw) continue;
+      try {
+        const parsed = JSON.parse(Buffer.from(raw, 'base64').toString('utf8'));
+        Object.assign(auths, parsed.auths ?? parsed);
+      } catch {
+        // an unreadable secret contributes nothing, as in the kubelet's keyring
+      }
+    }
+    if (!Object.keys(auths).length) return undefined;
+    const file = join(rt.dir, 'pull-auth.json');
+    writeFileSync(file, JSON.stringify({ auths }), { mode: 0o600 });
+    return file;
   }
 
   private async capture(rt: PodRuntime, command: string, args: string[]): Promise<{ code: number; output: string }> {
@@ -420,6 +542,7 @@ export class Kubelet {
 
   private async teardown(rt: PodRuntime): Promise<void> {
     rt.aborted = true;
+    clearTimeout(rt.deadline);
     rt.abort.abort();
     const exits = [...rt.processes].map((p) => exitOf(p));
     for (const p of rt.processes) killGroup(p);
@@ -441,7 +564,7 @@ export class Kubelet {
   }
 
   /** The container's log, or the error the API server gives when there is none yet. */
-  logsOf(namespace: string, name: string, container: string | undefined, _previous = false): LogBuffer {
+  logsOf(namespace: string, name: string, container: string | undefined, previous = false): LogBuffer {
     const pod = this.store.get(POD, namespace, name);
     const all = [...((pod.spec.initContainers ?? []) as KObject[]), ...(pod.spec.containers as KObject[])].map((c) => c.name as string);
     if (!container) {
@@ -452,7 +575,11 @@ export class Kubelet {
     }
     if (!all.includes(container)) throw new SimError(400, 'BadRequest', `container ${container} is not valid for pod ${name}`);
     const c = this.runtime(namespace, name)?.containers.get(container);
-    if (!c || c.state === 'waiting') {
+    if (previous) {
+      if (!c?.previousLog) throw new SimError(400, 'BadRequest', `previous terminated container "${container}" in pod "${name}" not found`);
+      return c.previousLog;
+    }
+    if (!c || (c.state === 'waiting' && !c.lastTerminated)) {
       const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])] as KObject[];
       const reason = statuses.find((s) => s.name === container)?.state?.waiting?.reason ?? 'ContainerCreating';
       throw new SimError(400, 'BadRequest', `container "${container}" in pod "${name}" is waiting to start: ${reason}`);
@@ -471,7 +598,10 @@ export class Kubelet {
       throw new SimError(400, 'BadRequest', `unable to upgrade connection: container not found ("${target}")`);
     }
     if (command.length === 0) throw new SimError(400, 'BadRequest', 'you must specify at least one command for the container');
-    return this.spawnTracked(rt, 'buildah', [...BUILDAH, 'run', '--isolation', 'chroot', ...c.mountArgs, c.workingContainer, '--', ...command], { stdin: true });
+    const child = this.spawnTracked(rt, 'buildah', [...BUILDAH, 'run', '--isolation', 'chroot', ...c.mountArgs, ...securityArgs(pod.spec, c.spec), c.workingContainer, '--', ...command], { stdin: true });
+    c.execs.add(child);
+    child.once('exit', () => c.execs.delete(child));
+    return child;
   }
 
   /** The running main process of a container and its log, for attach. */
@@ -487,19 +617,31 @@ export class Kubelet {
   async evict(namespace: string, name: string, message = 'The node was low on resource: memory. '): Promise<void> {
     const rt = this.runtime(namespace, name);
     if (!rt) throw new Error(`pod ${namespace}/${name} is not running`);
+    await this.failPod(rt, 'Evicted', message);
+  }
+
+  /** Kills a running pod's containers and marks it Failed with `reason` (eviction, deadline). */
+  private async failPod(rt: PodRuntime, reason: string, message: string): Promise<void> {
+    if (rt.aborted) return;
     rt.evicted = true;
+    clearTimeout(rt.deadline);
     await this.teardown(rt);
     this.pods.delete(rt.uid);
-    this.registry.mutate(POD, namespace, name, (p) => {
+    this.registry.mutate(POD, rt.namespace, rt.name, (p) => {
       p.status.phase = 'Failed';
-      p.status.reason = 'Evicted';
+      p.status.reason = reason;
       p.status.message = message;
       for (const s of [...(p.status.initContainerStatuses ?? []), ...(p.status.containerStatuses ?? [])] as KObject[]) {
-        if (s.state.running) s.state = { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', startedAt: s.state.running.startedAt, finishedAt: now() } };
+        if (s.state.running) {
+          s.state = reason === 'Evicted'
+            ? { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', startedAt: s.state.running.startedAt, finishedAt: now() } }
+            : { terminated: { exitCode: 137, reason: 'Error', startedAt: s.state.running.startedAt, finishedAt: now() } };
+        }
         s.ready = false;
       }
       setCondition(p, 'Ready', false);
-    });
+      setCondition(p, 'ContainersReady', false);
+    }, rt.uid);
   }
 
   async stop(): Promise<void> {
@@ -566,4 +708,46 @@ function exitOf(child: ChildProcess): Promise<number> {
     child.once('error', () => resolve(127));
     child.once('close', (code, signal) => resolve(code ?? (signal === 'SIGKILL' ? 137 : 128 + 15)));
   });
+}
+
+/** The capabilities a containerd container starts with (its default OCI spec). */
+const DEFAULT_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE'];
+
+/** The container's capability set: the runtime defaults, minus `drop` (ALL empties it), plus `add`; privileged gets everything. */
+export function effectiveCapabilities(sc: KObject | undefined): Set<string> | 'all' {
+  if (sc?.privileged) return 'all';
+  const strip = (c: string): string => c.toUpperCase().replace(/^CAP_/, '');
+  const drop = ((sc?.capabilities?.drop ?? []) as string[]).map(strip);
+  const add = ((sc?.capabilities?.add ?? []) as string[]).map(strip);
+  const base = drop.includes('ALL') ? [] : DEFAULT_CAPABILITIES.filter((c) => !drop.includes(c));
+  return new Set([...base, ...add]);
+}
+
+/** buildah run flags for the container's securityContext: capabilities and user (container settings win over the pod's). */
+export function securityArgs(podSpec: KObject, container: KObject): string[] {
+  const sc = container.securityContext ?? {};
+  const psc = podSpec.securityContext ?? {};
+  const caps = effectiveCapabilities(sc);
+  const args = caps === 'all' ? [] : ['--cap-drop', 'all', ...[...caps].flatMap((c) => ['--cap-add', `CAP_${c}`])];
+  const uid = sc.runAsUser ?? psc.runAsUser;
+  const gid = sc.runAsGroup ?? psc.runAsGroup;
+  if (uid !== undefined) args.push('--user', gid !== undefined ? `${uid}:${gid}` : String(uid));
+  return args;
+}
+
+/** A pull failure in containerd's words (the message kubectl describe shows under ErrImagePull). */
+export function pullError(image: string, output: string): string {
+  const text = output.trim();
+  if (/manifest unknown|not found|name unknown|404/i.test(text)) {
+    return `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${image}: not found`;
+  }
+  if (/unauthorized|authentication required|401|403|denied/i.test(text)) {
+    return `rpc error: code = Unknown desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": pull access denied, repository does not exist or may require authorization: authorization failed: no basic auth credentials`;
+  }
+  const last = text.split('\n').filter(Boolean).at(-1) ?? 'pull failed';
+  return `rpc error: code = Unknown desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${last}`;
+}
+
+function formatDelay(ms: number): string {
+  return ms >= 60000 ? `${Math.floor(ms / 60000)}m${Math.round((ms % 60000) / 1000)}s` : `${Math.round(ms / 100) / 10}s`;
 }
