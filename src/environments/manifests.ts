@@ -15,6 +15,7 @@ export const POD_TEMPLATE_LABEL = 'build-image.coder.com/pod-template';
 export const BUILD_ID_ANNOTATION = 'build-image.coder.com/build-id';
 export const IMAGES_ANNOTATION = 'build-image.coder.com/images';
 export const TEMPLATE_ANNOTATION = 'build-image.coder.com/template';
+export const MIN_READY_SECONDS = 3;
 
 /** Kubernetes object name for an environment (schema names may hold `.` and `_`). */
 export function environmentObjectName(environment: string): string {
@@ -177,6 +178,9 @@ export function environmentObjects(input: DeploymentInput): EnvironmentObjects {
       // A ReadWriteOnce disk can be attached to one pod only: stop the old pod before the new one.
       strategy: claims.size > 0 ? { type: 'Recreate' } : { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
       revisionHistoryLimit: 2,
+      // Available only after staying ready this long: a container that starts and dies at once
+      // fails the rollout instead of passing it (for us and for `kubectl rollout status`).
+      minReadySeconds: MIN_READY_SECONDS,
       progressDeadlineSeconds: 600,
       template: {
         metadata: { labels: { ...labels, [POD_TEMPLATE_LABEL]: hash }, annotations: { [BUILD_ID_ANNOTATION]: input.buildId } },

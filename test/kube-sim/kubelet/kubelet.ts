@@ -329,6 +329,34 @@ export class Kubelet {
     throw new Aborted();
   }
 
+  /**
+   * The container's environment: literal values, and `secretKeyRef`s read from the Secret. As the
+   * kubelet does (kuberuntime makeEnvironmentVariables), a missing Secret or key keeps the container
+   * waiting in CreateContainerConfigError, retried until it appears; `optional` refs are skipped.
+   */
+  private async containerEnv(rt: PodRuntime, c: ContainerRuntime): Promise<Record<string, string>> {
+    const env: Record<string, string> = {};
+    for (const e of (c.spec.env ?? []) as KObject[]) {
+      if (typeof e.value === 'string') env[e.name] = e.value;
+      const ref = e.valueFrom?.secretKeyRef as KObject | undefined;
+      if (!ref) continue;
+      for (;;) {
+        if (rt.aborted) throw new Aborted();
+        const secret = this.store.tryGet(SECRET, rt.namespace, ref.name);
+        const value = (secret?.data as Record<string, string> | undefined)?.[ref.key];
+        if (value !== undefined) {
+          env[e.name] = Buffer.from(value, 'base64').toString('utf8');
+          break;
+        }
+        if (ref.optional) break;
+        const message = secret ? `couldn't find key ${ref.key} in Secret ${rt.namespace}/${ref.name}` : `secret "${ref.name}" not found`;
+        this.setContainerStatus(rt, c, { waiting: { reason: 'CreateContainerConfigError', message } });
+        await sleep(200);
+      }
+    }
+    return env;
+  }
+
   private async runContainer(rt: PodRuntime, c: ContainerRuntime, podSpec: KObject): Promise<number> {
     if (rt.aborted) throw new Aborted();
     const image = c.spec.image as string;
@@ -366,6 +394,7 @@ export class Kubelet {
         await untilAborted(rt);
       }
     }
+    const env = await this.containerEnv(rt, c);
     const startedAt = now();
     c.startedAt = startedAt;
     c.state = 'running';
@@ -386,7 +415,6 @@ export class Kubelet {
     if (oom) oomTimer = setTimeout(oomKill, 400);
     const stopProbe = probed ? this.startReadinessProbe(rt, c, podSpec) : () => undefined;
     let exitCode: number;
-    const env = Object.fromEntries(((c.spec.env ?? []) as KObject[]).filter((e) => typeof e.value === 'string').map((e) => [e.name, e.value as string]));
     if (kaniko) {
       exitCode = await emulateKaniko([...(c.spec.command?.slice(1) ?? []), ...(c.spec.args ?? [])], {
         env,
