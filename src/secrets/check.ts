@@ -31,6 +31,7 @@ export function checkSecretFile(file: SourceFile): Problem[] {
     return [...problems, problemAtPath(file, ['sops'], err.message.replace(`${file.path}: `, ''), 'Invalid sops file')];
   }
   for (const p of metadataProblems(parsed.metadata)) problems.push(problemAtPath(file, p.path, p.message, 'Invalid sops metadata'));
+  if (parsed.tree.size === 0) problems.push({ file: file.path, line: 1, column: 1, message: "the secret has no keys; add one with 'build-image secret set'", title: 'Empty secret' });
   for (const key of parsed.tree.keys()) {
     if (!KEY_RE.test(key)) problems.push(problemAtPath(file, [key], `invalid key name '${key}': a Kubernetes Secret key uses letters, digits, '-', '_' and '.'`, 'Invalid key', true));
   }

@@ -1,6 +1,6 @@
 // The value tree of a sops file: maps keep their order, leaves keep the sops type they are
 // encrypted as and their text in sops' byte form (what goes into AES-GCM and the MAC).
-import { Document, isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
+import { Document, LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, Scalar, YAMLMap, YAMLSeq, type Node } from 'yaml';
 import { UserError } from '../lib/errors.js';
 
 export type LeafType = 'str' | 'int' | 'float' | 'bool';
@@ -77,11 +77,13 @@ function fromNode(node: Node | null, path: string[], source: string): Value {
  * input in messages; the text itself never appears in them (it may hold clear values).
  */
 export function parseYamlTree(text: string, source: string): ValueMap {
-  const doc = parseDocument(text, { intAsBigInt: true, uniqueKeys: true, prettyErrors: false });
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { intAsBigInt: true, uniqueKeys: true, prettyErrors: false, lineCounter });
   const error = doc.errors[0];
   if (error) {
-    const line = error.linePos?.[0];
-    throw new UserError(`${source}${line ? `:${line.line}:${line.col}` : ''}: YAML syntax error: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
+    const at = lineCounter.linePos(error.pos[0]);
+    // The message names the problem and place only; the parser's context line could hold a value.
+    throw new UserError(`${source}:${at.line}:${at.col}: YAML syntax error: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`);
   }
   if (doc.contents === null) return new Map();
   if (!isMap(doc.contents)) throw new UserError(`${source}: the top level must be a mapping of keys to values`);

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseCommandArgs, type CliIO, type Command } from '../command.js';
 import { UsageError, UserError } from '../../lib/errors.js';
 import { resolveRoot } from '../../templates/load.js';
@@ -55,16 +56,17 @@ Options:
 
 function splitPair(flag: string, item: string): [string, string] {
   const eq = item.indexOf('=');
-  if (eq <= 0) throw new UsageError(`secret: ${flag} expects KEY=VALUE, got '${item.split('=')[0]}${eq < 0 ? '' : '='}...'`);
+  // Never echo the argument: without its '=' it may be a value typed in the wrong place.
+  if (eq <= 0) throw new UsageError(`secret: ${flag} expects KEY=VALUE (${eq === 0 ? 'the key is empty' : "no '=' in it"})`);
   const key = item.slice(0, eq);
   checkKeyName(key);
   return [key, item.slice(eq + 1)];
 }
 
-function readValueFile(key: string, path: string): string {
+function readValueFile(key: string, path: string, cwd: string): string {
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readFileSync(resolve(cwd, path));
   } catch (err) {
     throw new UserError(`--from-file ${key}=${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
@@ -76,7 +78,7 @@ function readValueFile(key: string, path: string): string {
 }
 
 /** --from-literal and --from-file (and bare K=V for set), in the order given. */
-function valuesFrom(literals: string[], files: string[]): ValueMap {
+function valuesFrom(literals: string[], files: string[], cwd: string): ValueMap {
   const out: ValueMap = new Map();
   const put = (key: string, value: string): void => {
     if (out.has(key)) throw new UsageError(`secret: key '${key}' given twice`);
@@ -85,13 +87,13 @@ function valuesFrom(literals: string[], files: string[]): ValueMap {
   for (const item of literals) put(...splitPair('--from-literal', item));
   for (const item of files) {
     const [key, path] = splitPair('--from-file', item);
-    put(key, readValueFile(key, path));
+    put(key, readValueFile(key, path, cwd));
   }
   return out;
 }
 
-function recipientsFrom(values: { recipient?: string[]; 'recipients-file'?: string }): string[] {
-  return checkRecipients([...(values.recipient ?? []), ...(values['recipients-file'] ? readRecipientsFile(values['recipients-file']) : [])]);
+function recipientsFrom(values: { recipient?: string[]; 'recipients-file'?: string }, cwd: string): string[] {
+  return checkRecipients([...(values.recipient ?? []), ...(values['recipients-file'] ? readRecipientsFile(resolve(cwd, values['recipients-file'])) : [])]);
 }
 
 function one(sub: string, positionals: string[]): string {
@@ -126,8 +128,8 @@ export const secretCommand: Command = {
       key: { type: 'string' },
     });
     const positionals: string[] = given;
-    const root = resolveRoot(values.dir ?? io.cwd);
-    const identities = () => loadIdentities({ identityFile: values.identity, env: io.env });
+    const root = resolveRoot(resolve(io.cwd, values.dir ?? '.'));
+    const identities = () => loadIdentities({ identityFile: values.identity && resolve(io.cwd, values.identity), env: io.env });
     const allowed: Record<string, string[]> = {
       create: ['dir', 'from-literal', 'from-file', 'recipient', 'recipients-file'],
       set: ['dir', 'identity', 'from-file'],
@@ -147,8 +149,8 @@ export const secretCommand: Command = {
     switch (sub) {
       case 'create': {
         const ref = secretRef(root, one(sub, positionals));
-        const plain = valuesFrom(values['from-literal'] ?? [], values['from-file'] ?? []);
-        const recipients = values.recipient || values['recipients-file'] ? recipientsFrom(values) : defaultRecipients(root);
+        const plain = valuesFrom(values['from-literal'] ?? [], values['from-file'] ?? [], io.cwd);
+        const recipients = values.recipient || values['recipients-file'] ? recipientsFrom(values, io.cwd) : defaultRecipients(root);
         createSecret(ref, plain, recipients);
         io.out(`created ${ref.label}: ${plural(plain.size, 'key')}, encrypted to ${plural(recipients.length, 'recipient')}\n`);
         return 0;
@@ -157,7 +159,7 @@ export const secretCommand: Command = {
         const [name, ...pairs] = positionals;
         if (name === undefined) throw new UsageError(`secret set: expected NAME K=V...`);
         const ref = secretRef(root, name);
-        const updates = valuesFrom(pairs, values['from-file'] ?? []);
+        const updates = valuesFrom(pairs, values['from-file'] ?? [], io.cwd);
         if (updates.size === 0) throw new UsageError(`secret set: give at least one K=V or --from-file K=PATH`);
         const changed = updateSecret(ref, identities(), (plain) => {
           for (const [k, v] of updates) plain.set(k, v);
@@ -195,7 +197,7 @@ export const secretCommand: Command = {
       }
       case 'updatekeys': {
         const ref = secretRef(root, one(sub, positionals));
-        let recipients = values.recipient || values['recipients-file'] ? recipientsFrom(values) : defaultRecipients(root);
+        let recipients = values.recipient || values['recipients-file'] ? recipientsFrom(values, io.cwd) : defaultRecipients(root);
         if (recipients.length === 0) recipients = readSecret(ref).metadata.age.map((e) => e.recipient);
         const { added, removed } = updateKeys(ref, identities(), recipients);
         const change = [...added.map((r) => `+${r}`), ...removed.map((r) => `-${r}`)];
