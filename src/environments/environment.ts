@@ -20,16 +20,15 @@ import { devcontainerPaths, devcontainerTag, parseDevcontainer, type Devcontaine
 import { fetchTemplateRepo, localTemplateRepo, lookupImage, lookupReference, resolveTemplateImage, type ResolvedImage, type TemplateSource } from './resolve.js';
 import {
   deploymentOwnerReference,
-  environmentLabels,
   environmentObjectName,
   environmentObjects,
-  environmentSecretName,
   environmentSelector,
   isUpToDate,
   secretFileName,
   type EnvironmentObjects,
 } from './manifests.js';
 import { currentPods, rolloutVerdict, type Verdict } from './rollout.js';
+import { environmentSecretManifest } from '../systems/kube/secrets.js';
 import { statusFrom, type EnvironmentStatus } from './report.js';
 
 /**
@@ -280,13 +279,16 @@ export interface DeployOptions {
   timeoutMs?: number;
   /** Log lines per container in a failure report. */
   logLines?: number;
+  /** Seconds a pod must stay ready before the environment counts as up (default 3): an instant crash fails the rollout. */
+  minReadySeconds?: number;
   log?: (line: string) => void;
   signal?: AbortSignal;
 }
 
 /** The Kubernetes objects for a built image (what `up` applies and `--dry-run` prints). */
-export function objectsFor(image: Pick<BuiltImage, 'environment' | 'primary' | 'pinned' | 'sidecars' | 'buildId' | 'devcontainer'>, namespace: string): EnvironmentObjects {
+export function objectsFor(image: Pick<BuiltImage, 'environment' | 'primary' | 'pinned' | 'sidecars' | 'buildId' | 'devcontainer'>, namespace: string, minReadySeconds?: number): EnvironmentObjects {
   return environmentObjects({
+    ...(minReadySeconds !== undefined ? { minReadySeconds } : {}),
     template: image.environment,
     namespace,
     images: { ...image.sidecars, [image.primary.name]: image.pinned },
@@ -309,21 +311,15 @@ export function secretsUsed(environment: EnvironmentTemplate): Map<string, Set<s
   return used;
 }
 
-/** Opaque Secrets for the environment, one per secrets file, labelled as the environment. */
-export async function secretObjects(environment: EnvironmentTemplate, namespace: string, source: SecretValues | undefined): Promise<V1Secret[]> {
+/** Opaque Secrets for the environment, one per secrets file (the secrets module's manifests: labelled, owned when `owner` is known). */
+export async function secretObjects(environment: EnvironmentTemplate, namespace: string, source: SecretValues | undefined, owner?: { name: string; uid: string }): Promise<V1Secret[]> {
   const used = secretsUsed(environment);
   if (used.size === 0) return [];
-  if (!source) throw new UserError(`environment '${environment.name}' reads the secrets ${[...used.keys()].join(', ')}; give the age identity that decrypts them`);
+  if (!source) throw new UserError(`environment '${environment.name}' reads the secrets ${[...used.keys()].join(', ')}; give the age identity that decrypts them (--identity, $SOPS_AGE_KEY_FILE)`);
   const secrets: V1Secret[] = [];
-  for (const file of [...used.keys()].sort()) {
-    const values = await source.values(file);
-    secrets.push({
-      apiVersion: 'v1',
-      kind: 'Secret',
-      type: 'Opaque',
-      metadata: { name: environmentSecretName(environment.name, file), namespace, labels: { ...environmentLabels(environment.name), 'build-image.coder.com/secret': file } },
-      data: Object.fromEntries(Object.entries(values).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')])),
-    });
+  for (const secret of [...used.keys()].sort()) {
+    const values = await source.values(secret);
+    secrets.push(environmentSecretManifest({ namespace, environment: environment.name, secret, values, ...(owner ? { owner } : {}) }));
   }
   return secrets;
 }
@@ -360,9 +356,10 @@ export async function deploy(image: BuiltImage, options: DeployOptions): Promise
   const { namespace, workloads } = options;
   const say = (line: string): void => options.log?.(line);
   const name = image.environment.name;
-  const objects = objectsFor(image, namespace);
-  const secrets = await secretObjects(image.environment, namespace, options.secrets);
+  const objects = objectsFor(image, namespace, options.minReadySeconds);
   const before = await workloads.findDeployment(namespace, objects.deployment.metadata!.name!);
+  const owner = before?.metadata?.uid ? { name: before.metadata.name!, uid: before.metadata.uid } : undefined;
+  const secrets = await secretObjects(image.environment, namespace, options.secrets, owner);
 
   for (const secret of secrets) await workloads.applySecret(secret);
   for (const claim of objects.claims) {
@@ -381,8 +378,8 @@ export async function deploy(image: BuiltImage, options: DeployOptions): Promise
     change = applied.created ? 'created' : 'updated';
     say(`deployment ${namespace}/${deployment.metadata!.name} ${change} (build ID ${image.buildId.slice(0, 20)})`);
   }
-  const owner = deploymentOwnerReference({ name: deployment.metadata!.name!, uid: deployment.metadata!.uid! });
-  for (const secret of secrets) await workloads.ownSecret(namespace, secret.metadata!.name!, owner);
+  const ownerRef = deploymentOwnerReference({ name: deployment.metadata!.name!, uid: deployment.metadata!.uid! });
+  for (const secret of secrets) await workloads.ownSecret(namespace, secret.metadata!.name!, ownerRef);
 
   const timeoutMs = options.timeoutMs ?? 600_000;
   let last = '';

@@ -75,7 +75,7 @@ test('a new build ID or image changes the pod template; the same inputs are up t
 
 test.each([
   ['team-a', 'db.yaml', 'team-a-db'],
-  ['team_b.x', 'DB', 'team-b-x-db'],
+  ['team_b.x', 'DB', 'team-b.x-db'],
 ])('secret name of %s / %s', (env, file, expected) => {
   expect(environmentSecretName(env, file)).toBe(expected);
 });

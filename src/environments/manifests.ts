@@ -8,6 +8,7 @@ import type { V1Container, V1Deployment, V1EnvVar, V1OwnerReference, V1Persisten
 import type { ContainerSpec, EnvironmentTemplate } from '../templates/types.js';
 import { checkQuantity } from '../templates/quantity.js';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, COMPONENT_LABEL, labelValue } from '../systems/kube/labels.js';
+import { environmentSecretName as kubeSecretName } from '../systems/kube/secrets.js';
 import { UserError } from '../lib/errors.js';
 
 export const ENVIRONMENT_LABEL = 'build-image.coder.com/environment';
@@ -44,9 +45,9 @@ export function secretFileName(name: string): string {
   return name.replace(/\.ya?ml$/, '');
 }
 
-/** The Kubernetes Secret holding the values of one secrets file for one environment. */
+/** The Kubernetes Secret holding the values of one secrets file for one environment (named by the secrets module). */
 export function environmentSecretName(environment: string, secret: string): string {
-  return `${environmentObjectName(environment)}-${secretFileName(secret).toLowerCase().replace(/[^a-z0-9-]+/g, '-')}`.slice(0, 253);
+  return kubeSecretName(environment, secretFileName(secret));
 }
 
 export function claimName(environment: string, volume: string): string {
@@ -66,6 +67,8 @@ export interface DeploymentInput {
   extraEnv?: Record<string, Record<string, string>>;
   /** Where the templates came from, for the annotation (`acme/templates@main`, a path). */
   source?: string;
+  /** Seconds a pod must stay ready to count as available (default MIN_READY_SECONDS). */
+  minReadySeconds?: number;
 }
 
 export interface EnvironmentObjects {
@@ -180,7 +183,7 @@ export function environmentObjects(input: DeploymentInput): EnvironmentObjects {
       revisionHistoryLimit: 2,
       // Available only after staying ready this long: a container that starts and dies at once
       // fails the rollout instead of passing it (for us and for `kubectl rollout status`).
-      minReadySeconds: MIN_READY_SECONDS,
+      minReadySeconds: input.minReadySeconds ?? MIN_READY_SECONDS,
       progressDeadlineSeconds: 600,
       template: {
         metadata: { labels: { ...labels, [POD_TEMPLATE_LABEL]: hash }, annotations: { [BUILD_ID_ANNOTATION]: input.buildId } },

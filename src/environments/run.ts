@@ -14,6 +14,7 @@ import {
   objectsFor,
   prepareImage,
   secretObjects,
+  secretsUsed,
   takeDown,
   type BuiltImage,
   type DownResult,
@@ -45,6 +46,7 @@ export interface EnvironmentRunSettings {
   imageRepository?: string;
   secrets?: SecretValues;
   timeoutMs?: number;
+  minReadySeconds?: number;
   deleteVolumes?: boolean;
   dryRun?: boolean;
   log: (line: string) => void;
@@ -96,8 +98,10 @@ async function dryRun(settings: EnvironmentRunSettings): Promise<EnvironmentRunR
   if (settings.operation !== 'build') {
     const namespace = settings.namespace ?? 'default';
     const pinned = `${prepared.repository}:${prepared.tag}`;
-    const objects = objectsFor({ ...prepared, pinned }, namespace);
-    const placeholder: SecretValues = { values: async () => ({}) };
+    const objects = objectsFor({ ...prepared, pinned }, namespace, settings.minReadySeconds);
+    // Without the identity a dry run still shows which Secrets and keys `up` would create, values redacted.
+    const used = secretsUsed(prepared.environment);
+    const placeholder: SecretValues = { values: async (name) => Object.fromEntries([...(used.get(name) ?? [])].map((k) => [k, ''])) };
     const secrets = await secretObjects(prepared.environment, namespace, settings.secrets ?? placeholder);
     for (const object of [...secrets.map(redactSecretData), ...objects.claims, objects.deployment]) parts.push(`---\n${stringify(object, { aliasDuplicateObjects: false })}`);
   }
@@ -136,6 +140,7 @@ export async function runEnvironment(settings: EnvironmentRunSettings): Promise<
         workloads,
         ...(settings.secrets ? { secrets: settings.secrets } : {}),
         ...(settings.timeoutMs ? { timeoutMs: settings.timeoutMs } : {}),
+        ...(settings.minReadySeconds !== undefined ? { minReadySeconds: settings.minReadySeconds } : {}),
         log: settings.log,
         ...(settings.signal ? { signal: settings.signal } : {}),
       });

@@ -26,7 +26,10 @@ function write(name: string, containers: string): void {
 
 function up(name: string): Promise<{ code: number; stdout: string; stderr: string }> {
   return runCli(['env', 'up', name, repo, '--registry', registry.host, '--insecure', '--namespace', NS, '--kubeconfig', sim.kubeconfigPath,
-    '--image-repository', `${registry.host}/acme/env-failures`, '--timeout', String(TIMEOUT_S)]);
+    '--image-repository', `${registry.host}/acme/env-failures`, '--timeout', String(TIMEOUT_S),
+    // The simulator marks a container running before buildah has started it; on a loaded machine that
+    // takes seconds, so the crash must come within a wider window to fail the rollout rather than pass it.
+    '--min-ready', '15']);
 }
 
 beforeAll(async () => {

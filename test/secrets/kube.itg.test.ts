@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startKubeSim, type KubeSim } from '../kube-sim/server.js';
+import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
 import { KubeClient } from '../../src/systems/kube/client.js';
 import { generateIdentity } from '../../src/systems/age/age.js';
 import { environmentSecretManifest, redactedSecret } from '../../src/systems/kube/secrets.js';

@@ -46,6 +46,8 @@ Options:
   --namespace NS              Kubernetes namespace (default: the current context's).
   --kubeconfig PATH           kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config).
   --timeout SECONDS           How long 'up' waits for the rollout (default 600).
+  --min-ready SECONDS         How long the pod must stay ready to count as up (default 3;
+                              a container that dies sooner fails the rollout).
   --delete-volumes            down: delete the environment's volumes too.
   --dry-run                   build/up: print the personalised Dockerfile, the Secrets
                               (values redacted) and the Deployment; change nothing.
@@ -100,6 +102,7 @@ export const envCommand: Command = {
       namespace: { type: 'string' },
       kubeconfig: { type: 'string' },
       timeout: { type: 'string' },
+      'min-ready': { type: 'string' },
       'delete-volumes': { type: 'boolean' },
       'dry-run': { type: 'boolean' },
       format: { type: 'string' },
@@ -118,6 +121,11 @@ export const envCommand: Command = {
       const seconds = Number(values.timeout);
       if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`env: --timeout must be a number of seconds, not '${values.timeout}'`);
       timeoutMs = seconds * 1000;
+    }
+    let minReadySeconds: number | undefined;
+    if (values['min-ready'] !== undefined) {
+      minReadySeconds = Number(values['min-ready']);
+      if (!Number.isInteger(minReadySeconds) || minReadySeconds < 0) throw new UsageError(`env: --min-ready must be a whole number of seconds, not '${values['min-ready']}'`);
     }
     const registry = values.registry;
     const insecureRegistries = values.insecure && registry ? [parseReference(`${registry.replace(/\/+$/, '')}/x`).registry] : [];
@@ -144,6 +152,7 @@ export const envCommand: Command = {
         ...(values['image-repository'] ? { imageRepository: values['image-repository'] } : {}),
         ...(identity ? { secrets: secretValuesFromRepo(resolveRoot(resolve(io.cwd, dirArg)), identity) } : {}),
         ...(timeoutMs ? { timeoutMs } : {}),
+        ...(minReadySeconds !== undefined ? { minReadySeconds } : {}),
         ...(values['delete-volumes'] ? { deleteVolumes: true } : {}),
         dryRun: values['dry-run'] === true,
         log: (line) => io.err(`${name} | ${line}\n`),

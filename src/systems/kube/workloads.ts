@@ -4,6 +4,7 @@ import type { V1Deployment, V1OwnerReference, V1PersistentVolumeClaim, V1Pod, V1
 import { KubeError } from './errors.js';
 import { sleep } from './retry.js';
 import type { KubeClient } from './client.js';
+import { applyEnvironmentSecret } from './secrets.js';
 
 function isNotFound(err: unknown): boolean {
   return err instanceof KubeError && err.status === 404;
@@ -151,14 +152,9 @@ export class Workloads {
 
   // ---- Secrets of an environment ----
 
-  /** Creates or replaces an Opaque Secret (values are never logged: only names appear in messages). */
-  async applySecret(body: V1Secret): Promise<V1Secret> {
-    const namespace = body.metadata!.namespace!;
-    const name = body.metadata!.name!;
-    const current = await this.kube.findSecret(namespace, name);
-    if (!current) return this.kube.createSecret(namespace, body);
-    return this.kube.call(`replacing secret ${namespace}/${name}`, () =>
-      this.kube.core.replaceNamespacedSecret({ namespace, name, body: { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata!.resourceVersion } } }));
+  /** Creates or updates an environment's Secret in place (src/systems/kube/secrets.ts); values are never logged. */
+  applySecret(body: V1Secret): Promise<'created' | 'updated' | 'unchanged'> {
+    return applyEnvironmentSecret(this.kube, body);
   }
 
   /** Adds an owner reference to a Secret (so it goes with the Deployment), keeping the others. */
