@@ -108,7 +108,8 @@ export function run(): Promise<void> {
       core.info(result.text.trimEnd());
       const summary = result.status ? statusMarkdown(result.status) : `### Environment ${inputs.environment}\n\n${result.text}`;
       await core.summary.addRaw(summary).write();
-      if (!result.ok) throw new UserError(result.status ? `${inputs.environment}: ${result.status.reason ?? result.status.state}: ${result.status.message}` : `${inputs.environment}: ${inputs.operation} failed`);
+      // `status` reports whatever it finds; `up` fails the step unless the environment is ready.
+      if (!result.ok && inputs.operation !== 'status') throw new UserError(result.status ? `${inputs.environment}: ${result.status.reason ?? result.status.state}: ${result.status.message}` : `${inputs.environment}: ${inputs.operation} failed`);
     } finally {
       await templates.dispose();
     }
