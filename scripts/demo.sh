@@ -94,7 +94,7 @@ env_args=(team-a "$templates" --registry "$registry" --insecure --namespace demo
 
 echo
 echo "== build-image env up team-a --dry-run: the personalised Dockerfile, the Secret (redacted) and the Deployment"
-"${cli[@]}" env up "${env_args[@]}" --dry-run | sed -n '1,12p;/^kind: Secret/,/^---/p' | head -40
+"${cli[@]}" env up "${env_args[@]}" --dry-run | awk '/^---$/ { n++ } n < 2' | head -40
 echo "   ..."
 echo
 echo "== build-image env up team-a: personalise team-dev, push it by build ID, deploy, wait for the rollout"

@@ -102,6 +102,15 @@ test('env build personalises team-dev: assets and the personalize step are layer
   expect(dry.stdout).toContain(`# FROM ${registry.host}/acme/team-dev@${parentDigest}`);
   expect(dry.stdout).not.toContain(built.buildId);
   writeFileSync(join(assets, 'motd'), 'coder platform assets\n');
+
+  // `up --dry-run`: the Dockerfile, then the Secret (keys only, values redacted) and the Deployment; nothing applied.
+  const upDry = await runCli(['env', 'up', 'team-a', repo, '--registry', registry.host, '--insecure', '--assets', assets, '--dry-run', '--namespace', 'dev']);
+  expect(upDry.code).toBe(0);
+  expect(upDry.stdout).toContain(`# personalised image ${built.image} (build ID ${built.buildId})`);
+  expect(upDry.stdout).toContain('kind: Secret\nmetadata:\n  name: team-a-db\n  namespace: dev');
+  expect(upDry.stdout).toContain('data:\n  password: <redacted>');
+  expect(upDry.stdout).toContain('kind: Deployment');
+  expect(upDry.stdout).toContain(`image: ${built.image}`);
 }, 180000);
 
 test('github: owner/repo at a branch is fetched from the configured server URL and resolves to the same parent', async () => {
