@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { pushBusyboxImage } from '../harness/buildah.js';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
+import { kubectlGet } from '../kube-sim/kubectl.js';
 import { KubeClient } from '../../src/systems/kube/client.js';
 import { managedLabels, runSelector } from '../../src/systems/kube/labels.js';
 import { KanikoBuilder, type KanikoBuilderOptions } from '../../src/builders/kaniko/builder.js';
@@ -27,6 +28,8 @@ beforeAll(async () => {
   [sim, registry] = await Promise.all([startKubeSim({ namespaces: [ns] }), startRegistry()]);
   const digest = await pushBusyboxImage(`${registry.host}/base/busybox:1`);
   base = `${registry.host}/base/busybox@${digest}`;
+  // The simulator's kubelet resolves the executor image like any other: it must be in the registry.
+  execFileSync('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${base}`, `docker://${registry.host}/osscontainertools/kaniko:v1.28.5`], { stdio: 'ignore' });
   contextDir = mkdtempSync(join(tmpdir(), 'bi-kaniko-ctx-'));
   writeFileSync(join(contextDir, 'hello.txt'), 'hello from the context\n');
   client = new KubeClient({ kubeConfig: sim.kubeConfig(), retry });
@@ -83,10 +86,21 @@ test('builds through a kaniko pod: the digest from the termination message is wh
   const b = builder({ credentials: { named: [{ name: 'local', registry: registry.host, username: 'ci', password: 's3cret' }] } });
   const lines: string[] = [];
   const seenDuringBuild: string[] = [];
+  let shown: Promise<[any, any]> | undefined;
   sim.kubelet.onContainerStarted = (_pod, container) => {
-    if (container === 'kaniko') void leftovers(b).then((l) => seenDuringBuild.push(...l));
+    if (container !== 'kaniko') return;
+    void leftovers(b).then((l) => seenDuringBuild.push(...l));
+    // What the product created, as kubectl shows it, next to what the product's client reads.
+    shown ??= Promise.all([kubectlGet(sim, ns, 'pods,secrets', '-l', runSelector(b.runId)), client.listPods(ns, runSelector(b.runId))]);
   };
   const result = await b.build(request('app', lines, { credentials: 'local' }));
+  const [byKubectl, byClient] = await shown!;
+  const kubectlPod = byKubectl.items.find((o: { kind: string }) => o.kind === 'Pod');
+  expect(kubectlPod.metadata.uid).toBe(byClient[0]!.metadata!.uid);
+  expect(kubectlPod.spec.containers.find((c: { name: string }) => c.name === 'kaniko').securityContext).toEqual({
+    privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'SETGID', 'SETUID', 'KILL', 'SETFCAP'] },
+  });
+  expect(byKubectl.items.find((o: { kind: string }) => o.kind === 'Secret')).toMatchObject({ type: 'kubernetes.io/dockerconfigjson', metadata: { name: expect.stringMatching(/^build-creds-app-/) } });
   expect(result.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   const test = inspect(`${registry.host}/acme/app:test`);
   expect(test.Digest).toBe(result.digest);

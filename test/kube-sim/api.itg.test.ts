@@ -1,6 +1,7 @@
 // The simulator's API semantics, exercised through the real @kubernetes/client-node.
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import { AppsV1Api, AuthorizationV1Api, CoreV1Api, Watch, type KubeConfig } from '@kubernetes/client-node';
+import { request } from 'node:https';
 import { startKubeSim, type KubeSim } from './index.js';
 
 let sim: KubeSim;
@@ -62,6 +63,44 @@ test('an invalid quantity is a 400 decode error; a missing field is 422 Invalid 
   expect(statusOf(noName).body.details.causes).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'spec.containers[0].name', message: 'Required value' })]));
   const badName = await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'Not_Valid' } } }).catch((e) => e);
   expect(statusOf(badName).code).toBe(422);
+});
+
+/** A raw request with the simulator's token and CA, for what client-node hides (headers, odd bodies). */
+function raw(method: string, path: string, body: string, contentType = 'application/json'): Promise<{ code: number; headers: Record<string, unknown>; body: Record<string, any> }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${sim.url}${path}`, { method, ca: sim.caPem, headers: { Authorization: `Bearer ${sim.token}`, 'Content-Type': contentType } }, (res) => {
+      let text = '';
+      res.on('data', (d: Buffer) => (text += d.toString())).on('end', () => resolve({ code: res.statusCode!, headers: res.headers, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+test('bodies that once crashed the server get the answers a real one gives, never 500', async () => {
+  const noSpec = await raw('POST', `/api/v1/namespaces/${ns}/pods`, JSON.stringify({ metadata: { name: 'nospec' } }));
+  expect(noSpec.code).toBe(422);
+  expect(noSpec.body.details.causes).toEqual(expect.arrayContaining([{ reason: 'FieldValueRequired', message: 'Required value', field: 'spec.containers' }]));
+  const secretAsPod = await raw('POST', `/api/v1/namespaces/${ns}/pods`, JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }));
+  expect(secretAsPod).toMatchObject({ code: 400, body: { reason: 'BadRequest', message: 'Secret in version "v1" cannot be handled as a Pod: converting (v1.Secret) to (core.Pod): unknown conversion' } });
+  const notJson = await raw('POST', `/api/v1/namespaces/${ns}/secrets`, '{"metadata":');
+  expect(notJson.code).toBe(400);
+  const array = await raw('POST', `/api/v1/namespaces/${ns}/secrets`, '[]');
+  expect(array.code).toBe(400);
+  // fieldValidation: Warn (the default) answers 201 with a Warning header and drops the field
+  const warned = await raw('POST', `/api/v1/namespaces/${ns}/secrets`, JSON.stringify({ metadata: { name: 'warned' }, colour: 'red' }));
+  expect(warned.code).toBe(201);
+  expect(warned.headers.warning).toBe('299 - "unknown field \\"colour\\""');
+  expect(warned.body.colour).toBeUndefined();
+  const strict = await raw('POST', `/api/v1/namespaces/${ns}/secrets?fieldValidation=Strict`, JSON.stringify({ metadata: { name: 'strict' }, colour: 'red' }));
+  expect(strict).toMatchObject({ code: 400, body: { message: 'Secret in version "v1" cannot be handled as a Secret: strict decoding error: unknown field "colour"' } });
+  const bogusDryRun = await raw('POST', `/api/v1/namespaces/${ns}/secrets?dryRun=Bogus`, JSON.stringify({ metadata: { name: 'bogus' } }));
+  expect(bogusDryRun.code).toBe(422);
+  await expect(core.readNamespacedSecret({ namespace: ns, name: 'bogus' })).rejects.toMatchObject({ code: 404 });
+  const paged = await core.listNamespacedSecret({ namespace: ns, limit: 1 });
+  expect(paged.items).toHaveLength(1);
+  const rest = await core.listNamespacedSecret({ namespace: ns, limit: 100, _continue: paged.metadata!._continue });
+  expect(rest.items.map((s) => s.metadata!.name)).not.toContain(paged.items[0]!.metadata!.name);
 });
 
 test('list filters by label and field selectors', async () => {

@@ -84,8 +84,13 @@ test('create -f, apply -f client-side then server-side, get -o json agrees with 
   expect(shown.data.mode).toBe('three');
   expect(shown.metadata.resourceVersion).toBe(read.metadata!.resourceVersion);
   expect(shown.metadata.managedFields.map((m: { manager: string }) => m.manager)).toContain('kubectl');
-  const created = await ok('apply', '--server-side', '-f', file('new.yaml', 'apiVersion: v1\nkind: Secret\nmetadata:\n  name: ssa-new\nstringData:\n  k: v\n'));
-  expect(created).toBe('secret/ssa-new serverside-applied\n');
+  const created = await ok('apply', '--server-side', '-f', file('new.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa-new\n  labels: {a: "1", b: "2"}\ndata:\n  k: v\n  gone: soon\n'));
+  expect(created).toBe('configmap/ssa-new serverside-applied\n');
+  // A field the manager stops applying is removed; others stay.
+  await ok('apply', '--server-side', '-f', file('new.yaml', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa-new\n  labels: {a: "1"}\ndata:\n  k: w\n'));
+  const pruned = JSON.parse(await ok('get', 'configmap', 'ssa-new', '-o', 'json'));
+  expect(pruned.data).toEqual({ k: 'w' });
+  expect(pruned.metadata.labels).toEqual({ a: '1' });
 }, 60000);
 
 test('what a real server rejects, kubectl reports in the real server words', async () => {

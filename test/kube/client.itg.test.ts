@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, expect, test } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
+import { kubectlGet } from '../kube-sim/kubectl.js';
 import { KubeClient, loadKubeConfig } from '../../src/systems/kube/client.js';
 
 const ns = 'kube-client';
@@ -43,6 +44,8 @@ test('calls are retried through 500s and 429s (honouring Retry-After), then give
   const started = Date.now();
   const secret = await client.createSecret(ns, { metadata: { name: 'retried' }, stringData: { a: 'b' } });
   expect(secret.metadata!.name).toBe('retried');
+  // what the client created is what kubectl shows
+  expect(await kubectlGet(sim, ns, 'secret', 'retried')).toMatchObject({ metadata: { uid: secret.metadata!.uid, resourceVersion: secret.metadata!.resourceVersion }, data: { a: 'Yg==' }, type: 'Opaque' });
   expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
   expect(retries.filter((r) => r.startsWith('creating secret kube-client/retried'))).toHaveLength(3);
   sim.faults.failNext(10, { code: 503, path: /\/secrets\/retried$/ });
@@ -57,7 +60,8 @@ test('a pod watch resumes after dropped connections and relists after 410 Gone',
   const pod: V1Pod = { metadata: { name: 'watched' }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: '127.0.0.1:1/x:1' }] } };
   sim.kubelet.faults.unpullable.add('127.0.0.1:1/x:1');
   try {
-    await client.createPod(ns, pod);
+    const created = await client.createPod(ns, pod);
+    expect(await kubectlGet(sim, ns, 'pod', 'watched')).toMatchObject({ metadata: { uid: created.metadata!.uid }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: '127.0.0.1:1/x:1' }] } });
     const seen: string[] = [];
     const waiting = client.watchPod(ns, 'watched', (p) => {
       seen.push(p.metadata!.resourceVersion!);

@@ -43,7 +43,7 @@ function resourcesOf(t: ResourceType): Record<string, unknown>[] {
     kind: t.kind,
     verbs: t.createOnly ? ['create'] : t.kind === 'Namespace' ? STORED_VERBS.filter((v) => v !== 'deletecollection') : STORED_VERBS,
     ...(t.shortNames ? { shortNames: t.shortNames } : {}),
-    ...(t.kind === 'Pod' || t.kind === 'Deployment' || t.kind === 'Service' ? { categories: ['all'] } : {}),
+    ...(['Pod', 'Deployment', 'ReplicaSet', 'Service'].includes(t.kind) ? { categories: ['all'] } : {}),
     storageVersionHash: Buffer.from(`${t.group}/${t.kind}`).toString('base64').slice(0, 11),
   };
   const subs = (t.subresources ?? []).map((s) => {

@@ -59,7 +59,11 @@ export class Registry {
       }
       obj.metadata.namespace = namespace;
     } else delete obj.metadata.namespace;
-    if (!obj.metadata.name && obj.metadata.generateName) obj.metadata.name = obj.metadata.generateName + Math.random().toString(36).slice(2, 7);
+    if (!obj.metadata.name && obj.metadata.generateName) {
+      // names.SimpleNameGenerator: five characters from an alphabet without vowels or confusable digits
+      const alphabet = 'bcdfghjklmnpqrstvwxz2456789';
+      obj.metadata.name = obj.metadata.generateName + Array.from({ length: 5 }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join('');
+    }
     // BeforeCreate: system fields are the server's to set.
     for (const f of ['uid', 'resourceVersion', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'creationTimestamp', 'generation', 'selfLink'] as const) delete obj.metadata[f];
     obj.apiVersion = apiVersionOf(type);

@@ -4,7 +4,7 @@
 // from, and requests checked against, configurable rules) and injectable faults.
 // Request handling follows the real handler chain: authentication, authorization, decode (400),
 // defaulting, validation (422), admission, dryRun, storage (apiserver/registry.ts).
-import { createServer, STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -19,7 +19,7 @@ import { Kubelet } from '../kubelet/kubelet.js';
 import { parseFieldSelector, parseLabelSelector } from '../store/selectors.js';
 import { badRequest, SimError, statusBody } from '../store/status.js';
 import { Store } from '../store/store.js';
-import { apiVersionOf, findResourceType, resourceByKind, type KObject, type ResourceType } from '../store/types.js';
+import { apiVersionOf, resourceByKind, type KObject, type ResourceType } from '../store/types.js';
 import { decodeObject, dryRunOf, fieldValidationOf, parseBody, warningHeaders, type FieldValidation } from './decode.js';
 import { apiGroup, apiGroupList, apiResourceList, apiVersions, VERSION_INFO } from './discovery.js';
 import { openApiV2Document, openApiV3Document, openApiV3Index } from './openapi.js';
@@ -29,6 +29,7 @@ import { Registry, type DeleteOptions, type PropagationPolicy } from './registry
 import { chooseProtocol, serveAttach, serveExec } from './streams.js';
 import { toTable, wantsTable } from './tables.js';
 import { serveLog, serveWatch } from './watch.js';
+import { parseRoute, verbOf, type Route } from './router.js';
 
 export { Faults, Rbac, type RbacRule } from './rbac.js';
 
@@ -68,60 +69,6 @@ export interface KubeSimOptions {
   port?: number;
   /** Write the kubeconfig here instead of a temp dir. */
   kubeconfigPath?: string;
-}
-
-interface Route {
-  group: string;
-  version: string;
-  type?: ResourceType;
-  resource: string;
-  namespace?: string;
-  name?: string;
-  subresource?: string;
-}
-
-function parseRoute(pathname: string): Route | undefined {
-  const seg = pathname.split('/').filter(Boolean).map(decodeURIComponent);
-  let group: string;
-  let version: string;
-  let rest: string[];
-  if (seg[0] === 'api' && seg.length >= 3) {
-    group = '';
-    version = seg[1]!;
-    rest = seg.slice(2);
-  } else if (seg[0] === 'apis' && seg.length >= 4) {
-    group = seg[1]!;
-    version = seg[2]!;
-    rest = seg.slice(3);
-  } else return undefined;
-  let route: Route;
-  if (rest[0] === 'namespaces' && rest.length >= 3) {
-    route = { group, version, namespace: rest[1], resource: rest[2]!, name: rest[3], subresource: rest[4] };
-  } else {
-    route = { group, version, resource: rest[0]!, name: rest[1], subresource: rest[2] };
-  }
-  const type = findResourceType(group, route.resource);
-  route.type = type && type.version === version ? type : undefined;
-  return route;
-}
-
-function verbOf(method: string, route: Route, query: URLSearchParams): string {
-  if (route.subresource === 'exec' || route.subresource === 'attach') return 'create';
-  const watch = query.get('watch') === 'true' || query.get('watch') === '1';
-  switch (method) {
-    case 'GET':
-      return route.name ? 'get' : watch ? 'watch' : 'list';
-    case 'POST':
-      return 'create';
-    case 'PUT':
-      return 'update';
-    case 'PATCH':
-      return 'patch';
-    case 'DELETE':
-      return route.name ? 'delete' : 'deletecollection';
-    default:
-      return method.toLowerCase();
-  }
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -383,9 +330,14 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     if (!current) {
       const obj = { ...applied, metadata: { ...(applied.metadata ?? {}), name, managedFields: [entry] } };
       const created = registry.create(type, ns, obj, { dryRun });
+      if (!dryRun) lastApplied.set(`${created.metadata.uid}/${manager}`, applied);
       return sendJson(res, 201, created, warnings.length ? { Warning: warningHeaders(warnings) } : {});
     }
-    const merged = mergeApplied(current, status ? { status: applied.status } : { ...applied, status: undefined });
+    let merged = mergeApplied(current, status ? { status: applied.status } : { ...applied, status: undefined });
+    // Fields this manager applied last time and no longer applies are removed (its ownership ends).
+    const previous = lastApplied.get(`${current.metadata.uid}/${manager}`);
+    if (previous && !status) merged = pruneUnapplied(merged, previous, applied);
+    if (!dryRun) lastApplied.set(`${current.metadata.uid}/${manager}`, applied);
     const others = ((current.metadata.managedFields ?? []) as KObject[]).filter((m) => !(m.manager === manager && m.operation === 'Apply'));
     merged.metadata.managedFields = [...others, entry];
     delete merged.metadata.resourceVersion;
@@ -421,6 +373,8 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     return sendJson(res, 200, toScale(updated));
   };
 
+  /** Each manager's last applied configuration per object (uid/manager), for server-side apply's pruning. */
+  const lastApplied = new Map<string, KObject>();
   const cert = selfSignedCertificate('kube-sim-ca');
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const url = new URL(req.url ?? '/', 'https://127.0.0.1');
@@ -446,7 +400,6 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     });
   };
   const server = createHttpsServer({ cert: cert.certPem, key: cert.keyPem }, onRequest);
-  void createServer; // plain HTTP is not served: kubectl only sends bearer tokens over TLS
 
   const wss = new WebSocketServer({ noServer: true, handleProtocols: (offered) => chooseProtocol(offered) });
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -538,6 +491,40 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       rmSync(workRoot, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Removes from `live` what `previous` applied and `next` no longer does: map keys, and list items
+ * by name. Identity and system metadata are kept. (Co-ownership by other managers is not tracked.)
+ */
+function pruneUnapplied(live: KObject, previous: KObject, next: KObject, depth = 0): KObject {
+  for (const [k, prev] of Object.entries(previous)) {
+    if (depth === 0 && (k === 'apiVersion' || k === 'kind' || k === 'status')) continue;
+    if (depth === 0 && k === 'metadata') {
+      for (const mk of ['labels', 'annotations']) {
+        if (prev?.[mk] && live.metadata?.[mk]) pruneUnapplied(live.metadata[mk], prev[mk], next.metadata?.[mk] ?? {}, 1);
+      }
+      continue;
+    }
+    if (!(k in next) || next[k] === undefined) {
+      delete live[k];
+      continue;
+    }
+    const cur = live[k];
+    const nxt = next[k];
+    if (Array.isArray(prev) && Array.isArray(nxt) && Array.isArray(cur) && prev.every((i) => i && typeof i === 'object' && 'name' in i)) {
+      const keep = new Set(nxt.map((i: KObject) => i?.name));
+      live[k] = cur.filter((i: KObject) => !(prev.some((p: KObject) => p.name === i?.name) && !keep.has(i?.name)));
+      for (const item of live[k] as KObject[]) {
+        const was = prev.find((p: KObject) => p.name === item?.name);
+        const now = nxt.find((n: KObject) => n?.name === item?.name);
+        if (was && now) pruneUnapplied(item, was, now, depth + 1);
+      }
+    } else if (prev && typeof prev === 'object' && !Array.isArray(prev) && cur && typeof cur === 'object' && nxt && typeof nxt === 'object') {
+      pruneUnapplied(cur, prev, nxt, depth + 1);
+    }
+  }
+  return live;
 }
 
 /** managedFields' FieldsV1 set for an applied configuration (`f:` fields, `k:` keyed list items). */

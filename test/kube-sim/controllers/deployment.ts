@@ -183,6 +183,9 @@ export class DeploymentController extends Reconciler {
         r.metadata.annotations = { ...(r.metadata.annotations ?? {}), 'deployment.kubernetes.io/revision': String(revision + 1) };
       });
     }
+    if ((newRs.spec.minReadySeconds ?? 0) !== (d.spec.minReadySeconds ?? 0)) {
+      this.registry.mutate(RS, namespace, newRs.metadata.name, (x) => (x.spec.minReadySeconds = d.spec.minReadySeconds ?? 0));
+    }
     const scale = (r: KObject, to: number): void => {
       if ((r.spec.replicas ?? 0) === to) return;
       progressed = true;
@@ -192,7 +195,7 @@ export class DeploymentController extends Reconciler {
       });
       r.spec.replicas = to;
     };
-    const minReady = d.spec.minReadySeconds ?? 0;
+
     if (d.spec.strategy?.type === 'Recreate') {
       for (const r of old) scale(r, 0);
       const oldPods = this.registry.store.list(POD, namespace).filter((p) => old.some((r) => controllerOf(p)?.uid === r.metadata.uid));
@@ -250,7 +253,7 @@ export class DeploymentController extends Reconciler {
       if (status.availableReplicas >= minAvailable) set('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', false);
       else set('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', false);
       const rsName = newRs!.metadata.name;
-      const countsChanged = JSON.stringify([prev.replicas, prev.updatedReplicas, prev.readyReplicas, prev.availableReplicas]) !== JSON.stringify([status.replicas, status.updatedReplicas, status.readyReplicas, status.availableReplicas]);
+      const countsChanged = [prev.replicas, prev.updatedReplicas, prev.readyReplicas, prev.availableReplicas].map((n) => n ?? 0).join() !== [status.replicas, status.updatedReplicas, status.readyReplicas, status.availableReplicas].join();
       const progressing = conditions.find((c) => c.type === 'Progressing');
       if (complete) set('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`, false);
       else if (createdNew) set('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${rsName}"`, true);
@@ -260,7 +263,6 @@ export class DeploymentController extends Reconciler {
       }
       x.status = { ...Object.fromEntries(Object.entries(status).filter(([k, v]) => v !== 0 || k === 'observedGeneration' || k === 'replicas')), ...(unavailableReplicas ? { unavailableReplicas } : {}), conditions };
     }, d.metadata.uid);
-    void minReady;
     return !complete;
   }
 }

@@ -16,6 +16,8 @@ import { SimError } from '../store/status.js';
 
 const POD = resourceByKind('Pod');
 const SECRET = resourceByKind('Secret');
+const CONFIG_MAP = resourceByKind('ConfigMap');
+const PVC = resourceByKind('PersistentVolumeClaim');
 const BUILDAH = ['--storage-driver', 'vfs'];
 
 const now = (): string => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
@@ -275,22 +277,40 @@ export class Kubelet {
       const dir = join(rt.dir, 'volumes', v.name);
       mkdirSync(dir, { recursive: true });
       rt.volumes.set(v.name, dir);
-      if (v.secret) {
-        // Like the kubelet, wait (ContainerCreating) until the secret exists.
-        let secret: KObject | undefined;
+      if (v.persistentVolumeClaim) {
+        // The claim's volume outlives the pod: one host directory per bound claim, shared by its pods.
+        let claim: KObject | undefined;
         for (;;) {
           if (rt.aborted) throw new Aborted();
-          secret = this.store.tryGet(SECRET, rt.namespace, v.secret.secretName);
-          if (secret || v.secret.optional) break;
+          claim = this.store.tryGet(PVC, rt.namespace, v.persistentVolumeClaim.claimName);
+          if (claim?.status?.phase === 'Bound') break;
           await sleep(50);
         }
-        const data = (secret?.data ?? {}) as Record<string, string>;
-        const items = (v.secret.items as KObject[] | undefined) ?? Object.keys(data).map((k) => ({ key: k, path: k }));
+        const volumeDir = join(this.workRoot, 'volumes', claim!.spec.volumeName ?? claim!.metadata.uid);
+        mkdirSync(volumeDir, { recursive: true });
+        rt.volumes.set(v.name, volumeDir);
+      }
+      const source = v.secret ?? v.configMap;
+      if (source) {
+        // Like the kubelet, wait (ContainerCreating) until the secret or config map exists.
+        const type = v.secret ? SECRET : CONFIG_MAP;
+        const name = v.secret ? v.secret.secretName : v.configMap.name;
+        let obj: KObject | undefined;
+        for (;;) {
+          if (rt.aborted) throw new Aborted();
+          obj = this.store.tryGet(type, rt.namespace, name);
+          if (obj || source.optional) break;
+          await sleep(50);
+        }
+        const data: Record<string, Buffer> = {};
+        for (const [k, val] of Object.entries((obj?.data ?? {}) as Record<string, string>)) data[k] = v.secret ? Buffer.from(val, 'base64') : Buffer.from(val);
+        for (const [k, val] of Object.entries((obj?.binaryData ?? {}) as Record<string, string>)) data[k] = Buffer.from(val, 'base64');
+        const items = (source.items as KObject[] | undefined) ?? Object.keys(data).map((k) => ({ key: k, path: k }));
         for (const item of items) {
           if (data[item.key] === undefined) continue;
           const file = join(dir, item.path);
           mkdirSync(dirname(file), { recursive: true });
-          writeFileSync(file, Buffer.from(data[item.key]!, 'base64'));
+          writeFileSync(file, data[item.key]!, { mode: (item as KObject).mode ?? source.defaultMode ?? 0o644 });
         }
       }
     }
@@ -327,34 +347,6 @@ export class Kubelet {
     this.setContainerStatus(rt, c, { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.spec.image}": ${message}` } });
     await untilAborted(rt);
     throw new Aborted();
-  }
-
-  /**
-   * The container's environment: literal values, and `secretKeyRef`s read from the Secret. As the
-   * kubelet does (kuberuntime makeEnvironmentVariables), a missing Secret or key keeps the container
-   * waiting in CreateContainerConfigError, retried until it appears; `optional` refs are skipped.
-   */
-  private async containerEnv(rt: PodRuntime, c: ContainerRuntime): Promise<Record<string, string>> {
-    const env: Record<string, string> = {};
-    for (const e of (c.spec.env ?? []) as KObject[]) {
-      if (typeof e.value === 'string') env[e.name] = e.value;
-      const ref = e.valueFrom?.secretKeyRef as KObject | undefined;
-      if (!ref) continue;
-      for (;;) {
-        if (rt.aborted) throw new Aborted();
-        const secret = this.store.tryGet(SECRET, rt.namespace, ref.name);
-        const value = (secret?.data as Record<string, string> | undefined)?.[ref.key];
-        if (value !== undefined) {
-          env[e.name] = Buffer.from(value, 'base64').toString('utf8');
-          break;
-        }
-        if (ref.optional) break;
-        const message = secret ? `couldn't find key ${ref.key} in Secret ${rt.namespace}/${ref.name}` : `secret "${ref.name}" not found`;
-        this.setContainerStatus(rt, c, { waiting: { reason: 'CreateContainerConfigError', message } });
-        await sleep(200);
-      }
-    }
-    return env;
   }
 
   private async runContainer(rt: PodRuntime, c: ContainerRuntime, podSpec: KObject): Promise<number> {
@@ -394,7 +386,6 @@ export class Kubelet {
         await untilAborted(rt);
       }
     }
-    const env = await this.containerEnv(rt, c);
     const startedAt = now();
     c.startedAt = startedAt;
     c.state = 'running';
@@ -415,6 +406,16 @@ export class Kubelet {
     if (oom) oomTimer = setTimeout(oomKill, 400);
     const stopProbe = probed ? this.startReadinessProbe(rt, c, podSpec) : () => undefined;
     let exitCode: number;
+    const env = this.containerEnv(rt, c, podSpec);
+    if (typeof env === 'string') {
+      // CreateContainerConfigError: the kubelet retries until the reference resolves.
+      this.setContainerStatus(rt, c, { waiting: { reason: 'CreateContainerConfigError', message: env } });
+      c.state = 'waiting';
+      for (;;) {
+        await Promise.race([sleep(500), untilAborted(rt)]);
+        if (typeof this.containerEnv(rt, c, podSpec) !== 'string') return this.runContainer(rt, c, podSpec);
+      }
+    }
     if (kaniko) {
       exitCode = await emulateKaniko([...(c.spec.command?.slice(1) ?? []), ...(c.spec.args ?? [])], {
         env,
@@ -466,6 +467,42 @@ export class Kubelet {
     return exitCode;
   }
 
+  /** The container's environment: env (values, secret/config map keys, pod fields) over envFrom; a missing reference is the error text. */
+  private containerEnv(rt: PodRuntime, c: ContainerRuntime, podSpec: KObject): Record<string, string> | string {
+    const env: Record<string, string> = {};
+    const pod = this.store.tryGet(POD, rt.namespace, rt.name);
+    for (const from of (c.spec.envFrom ?? []) as KObject[]) {
+      const ref = from.secretRef ?? from.configMapRef;
+      const type = from.secretRef ? SECRET : CONFIG_MAP;
+      const obj = this.store.tryGet(type, rt.namespace, ref.name);
+      if (!obj) {
+        if (ref.optional) continue;
+        return `${from.secretRef ? 'secret' : 'configmap'} "${ref.name}" not found`;
+      }
+      for (const [k, val] of Object.entries((obj.data ?? {}) as Record<string, string>)) env[`${from.prefix ?? ''}${k}`] = from.secretRef ? Buffer.from(val, 'base64').toString('utf8') : val;
+    }
+    for (const e of (c.spec.env ?? []) as KObject[]) {
+      if (e.valueFrom?.secretKeyRef || e.valueFrom?.configMapKeyRef) {
+        const ref = e.valueFrom.secretKeyRef ?? e.valueFrom.configMapKeyRef;
+        const secret = !!e.valueFrom.secretKeyRef;
+        const obj = this.store.tryGet(secret ? SECRET : CONFIG_MAP, rt.namespace, ref.name);
+        const raw = obj?.data?.[ref.key];
+        if (raw === undefined) {
+          if (ref.optional) continue;
+          if (!obj) return `${secret ? 'secret' : 'configmap'} "${ref.name}" not found`;
+          return `couldn't find key ${ref.key} in ${secret ? 'Secret' : 'ConfigMap'} ${rt.namespace}/${ref.name}`;
+        }
+        env[e.name] = secret ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+      } else if (e.valueFrom?.fieldRef) {
+        let v: unknown = pod;
+        for (const part of String(e.valueFrom.fieldRef.fieldPath).split('.')) v = (v as KObject | undefined)?.[part];
+        env[e.name] = v === undefined ? '' : String(v);
+      } else env[e.name] = String(e.value ?? '').replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name: string) => env[name] ?? m);
+    }
+    void podSpec;
+    return env;
+  }
+
   /** Runs a main container under the pod's restartPolicy: exits are restarted with CrashLoopBackOff. */
   private async runWithRestarts(rt: PodRuntime, c: ContainerRuntime, podSpec: KObject): Promise<number> {
     const policy = podSpec.restartPolicy ?? 'Always';
@@ -477,8 +514,8 @@ export class Kubelet {
       this.setContainerStatus(rt, c, {
         waiting: { reason: 'CrashLoopBackOff', message: `back-off ${formatDelay(delay)} restarting failed container=${c.name} pod=${rt.name}_${rt.namespace}(${rt.uid})` },
       }, { lastState: { terminated: c.lastTerminated }, restartCount: c.restarts, ready: false, started: false });
-      await Promise.race([sleep(delay), untilAborted(rt)]);
       c.previousLog = c.log;
+      await Promise.race([sleep(delay), untilAborted(rt)]);
       c.log = new LogBuffer();
       rmSync(c.terminationFile, { force: true });
     }
@@ -626,7 +663,9 @@ export class Kubelet {
       throw new SimError(400, 'BadRequest', `unable to upgrade connection: container not found ("${target}")`);
     }
     if (command.length === 0) throw new SimError(400, 'BadRequest', 'you must specify at least one command for the container');
-    const child = this.spawnTracked(rt, 'buildah', [...BUILDAH, 'run', '--isolation', 'chroot', ...c.mountArgs, ...securityArgs(pod.spec, c.spec), c.workingContainer, '--', ...command], { stdin: true });
+    const env = this.containerEnv(rt, c, pod.spec);
+    const envArgs = typeof env === 'string' ? [] : Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
+    const child = this.spawnTracked(rt, 'buildah', [...BUILDAH, 'run', '--isolation', 'chroot', ...c.mountArgs, ...envArgs, ...securityArgs(pod.spec, c.spec), c.workingContainer, '--', ...command], { stdin: true });
     c.execs.add(child);
     child.once('exit', () => c.execs.delete(child));
     return child;
@@ -741,6 +780,9 @@ function exitOf(child: ChildProcess): Promise<number> {
 /** The capabilities a containerd container starts with (its default OCI spec). */
 const DEFAULT_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE'];
 
+/** What `buildah run` grants when told nothing (its default capability set). */
+const BUILDAH_DEFAULT_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'SETFCAP'];
+
 /** The container's capability set: the runtime defaults, minus `drop` (ALL empties it), plus `add`; privileged gets everything. */
 export function effectiveCapabilities(sc: KObject | undefined): Set<string> | 'all' {
   if (sc?.privileged) return 'all';
@@ -756,7 +798,11 @@ export function securityArgs(podSpec: KObject, container: KObject): string[] {
   const sc = container.securityContext ?? {};
   const psc = podSpec.securityContext ?? {};
   const caps = effectiveCapabilities(sc);
-  const args = caps === 'all' ? [] : ['--cap-drop', 'all', ...[...caps].flatMap((c) => ['--cap-add', `CAP_${c}`])];
+  // buildah applies `--cap-drop all` after every add, so each capability outside the set is dropped by name.
+  const known = [...new Set([...DEFAULT_CAPABILITIES, ...BUILDAH_DEFAULT_CAPABILITIES])];
+  const args = caps === 'all'
+    ? []
+    : [...known.filter((c) => !caps.has(c)).flatMap((c) => ['--cap-drop', `CAP_${c}`]), ...[...caps].flatMap((c) => ['--cap-add', `CAP_${c}`])];
   const uid = sc.runAsUser ?? psc.runAsUser;
   const gid = sc.runAsGroup ?? psc.runAsGroup;
   if (uid !== undefined) args.push('--user', gid !== undefined ? `${uid}:${gid}` : String(uid));
