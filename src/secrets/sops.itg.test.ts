@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { parseIdentityFile } from '../systems/age/age.js';
 import { checkSecretFile } from './check.js';
-import { decryptFile, parseSopsFile } from './sops.js';
+import { decryptFile, emitSopsFile, parseSopsFile } from './sops.js';
 import { createSecret, secretRef, updateSecret } from './store.js';
 import { parseYamlTree, stringifyTree } from './tree.js';
 import { parseYamlFile } from '../templates/yaml.js';
@@ -101,4 +101,13 @@ test('a real sops file with one byte changed in a clear (encrypted_regex) value 
   const text = readFileSync(join(fixtures, 'flux/age.yaml'), 'utf8').replace('name: age', 'name: agf');
   const identities = parseIdentityFile(readFileSync(join(fixtures, 'flux/age.txt'), 'utf8'), 'key');
   expect(() => decryptFile(parseSopsFile(text, 'flux'), identities)).toThrow('flux: MAC mismatch');
+});
+
+test('a file sops wrote is written back in its own layout: only the armour lines of the data key are indented differently', () => {
+  const text = readFileSync(join(fixtures, 'helm-secrets/secrets.age.yaml'), 'utf8');
+  const file = parseSopsFile(text, 'f');
+  const out = emitSopsFile(file.tree, { raw: file.metadata.raw, age: file.metadata.age, lastmodified: file.metadata.lastmodified, mac: file.metadata.mac });
+  const outside = (t: string) => t.split('\n').filter((l) => !/^ {12,}\S/.test(l));
+  expect(outside(out)).toEqual(outside(text));
+  expect(parseSopsFile(out, 'f')).toEqual(file);
 });

@@ -113,3 +113,12 @@ test.each([
   ['not a mapping', '- a\n', 'the top level must be a mapping'],
   ['alias', 'a: &x b\nc: *x\nsops: {}\n', 'YAML aliases are not supported'],
 ])('malformed file: %s', (_name, text, message) => expect(() => parseSopsFile(text, 'f')).toThrow(message));
+
+test('a corrupt data key for one of your identities does not stop another that opens', () => {
+  const other = generateIdentity();
+  const text = write('a: b\n', [me.recipient, other.recipient]);
+  const broken = text.replace(/(-----BEGIN AGE ENCRYPTED FILE-----\n\s+\S{20})(.)/, (_m, p: string, c: string) => `${p}${c === 'A' ? 'B' : 'A'}`);
+  const file = parseSopsFile(broken, 'f');
+  expect(decryptFile(file, [parseIdentity(me.identity), parseIdentity(other.identity)]).plain.get('a')).toEqual({ type: 'str', text: 'b' });
+  expect(() => decryptFile(file, [parseIdentity(me.identity)])).toThrow(`f: the data key encrypted to ${me.recipient} is corrupt`);
+});

@@ -309,19 +309,20 @@ export function decryptDataKey(file: SopsFile, identities: readonly AgeIdentity[
   const ours = new Set(identities.map((i) => i.recipient));
   const named = age.filter((e) => ours.has(e.recipient.trim()));
   // Entries naming one of our keys first, then the rest: a recipient line may have been edited.
+  let corrupt: string | undefined;
   for (const entry of [...named, ...age.filter((e) => !named.includes(e))]) {
     try {
       const key = ageDecrypt(entry.enc, identities);
-      if (key.length !== 32) throw new SecretDecryptError(`${file.label}: the data key for ${entry.recipient} is corrupt (${key.length} bytes, not 32)`);
-      return key;
+      if (key.length === 32) return key;
+      corrupt ??= `${file.label}: the data key encrypted to ${entry.recipient} is corrupt (${key.length} bytes, not 32)`;
     } catch (err) {
-      if (err instanceof SecretDecryptError) throw err;
       if (named.includes(entry)) {
         const detail = err instanceof AgeNoIdentityError ? 'it does not open with your identity' : (err as Error).message;
-        throw new SecretDecryptError(`${file.label}: the data key encrypted to ${entry.recipient} is corrupt: ${detail}`);
+        corrupt ??= `${file.label}: the data key encrypted to ${entry.recipient} is corrupt: ${detail}`;
       }
     }
   }
+  if (corrupt) throw new SecretDecryptError(corrupt);
   throw new SecretDecryptError(`${file.label}: encrypted to ${age.map((e) => e.recipient.trim()).join(', ')}; ${identitiesText(identities)}`);
 }
 
@@ -404,7 +405,7 @@ export function emitSopsFile(tree: ValueMap, metadata: { raw: ValueMap; age: Age
     const lm = sopsNode.get('lastmodified', true);
     if (isScalar(lm)) lm.type = Scalar.QUOTE_DOUBLE;
   }
-  return doc.toString({ lineWidth: 0, indent: 2, blockQuote: 'literal' });
+  return doc.toString({ lineWidth: 0, indent: 4, blockQuote: 'literal' });
 }
 
 /** Checks the metadata a reader needs without any key: valid age recipients, a MAC, a data key per recipient. */

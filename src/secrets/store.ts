@@ -195,7 +195,7 @@ export function verifySecrets(root: string, identities: readonly AgeIdentity[]):
   return listSecrets(root).map((ref) => {
     try {
       const { plain } = decryptSecret(ref, identities);
-      return { ref, keys: [...leaves(plain)].length };
+      return { ref, keys: [...leaves(plain)].filter((l) => l.leaf !== null).length };
     } catch (err) {
       if (err instanceof UserError) return { ref, error: err.message };
       throw err;

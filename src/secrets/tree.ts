@@ -91,7 +91,7 @@ export function parseYamlTree(text: string, source: string): ValueMap {
 }
 
 /** The leaf's value as JavaScript would read it from YAML. */
-export function leafValue(leaf: Leaf): string | number | bigint | boolean {
+function leafValue(leaf: Leaf): string | number | bigint | boolean {
   switch (leaf.type) {
     case 'str':
       return leaf.text;
@@ -145,16 +145,4 @@ export function* leaves(value: Value, path: string[] = [], position: (string | n
   } else {
     yield { leaf: value, path, position };
   }
-}
-
-/** The same tree shape with every leaf replaced. */
-export function mapLeaves(value: Value, fn: (leaf: Leaf, path: string[], position: (string | number)[]) => Value, path: string[] = [], position: (string | number)[] = []): Value {
-  if (value instanceof Map) {
-    const out: ValueMap = new Map();
-    for (const [k, v] of value) out.set(k, mapLeaves(v, fn, [...path, k], [...position, k]));
-    return out;
-  }
-  if (Array.isArray(value)) return value.map((v, i) => mapLeaves(v, fn, path, [...position, i]));
-  if (value === null) return null;
-  return fn(value, path, position);
 }

@@ -250,12 +250,6 @@ function parseHeader(data: Buffer): { stanzas: Stanza[]; macInput: Buffer; mac: 
   }
 }
 
-/** The X25519 recipients a file names cannot be read from it (age hides them); this only counts stanzas. */
-export function ageStanzaCount(data: string | Buffer): number {
-  const bytes = typeof data === 'string' ? dearmor(data) : data;
-  return parseHeader(bytes).stanzas.filter((s) => s.type === 'X25519').length;
-}
-
 /**
  * Decrypts with the first identity that unwraps a stanza. Throws AgeNoIdentityError when none
  * does, AgeDecryptError when the file is malformed or fails authentication.
