@@ -101,7 +101,7 @@ test('a Secret without the key a container reads fails fast with CreateContainer
     reason: 'CreateContainerConfigError',
     message: `container 'env': couldn't find key password in Secret ${NS}/nokey-db`,
   });
-  expect(result.status.rows).toEqual([expect.objectContaining({ container: 'env', state: 'waiting: CreateContainerConfigError', ready: false })]);
+  expect(result.status.rows).toEqual([expect.objectContaining({ container: 'env', state: 'waiting: CreateContainerConfigError' })]);
   const down = await takeDown('nokey', { namespace: NS, workloads });
   expect(down).toEqual({ deployment: true, secrets: expect.any(Array), claims: [], keptClaims: [] });
   expect(await workloads.listSecrets(NS, 'build-image.coder.com/environment=nokey')).toEqual([]);
