@@ -2,7 +2,9 @@
 // variables, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, against the real registry and the
 // Kubernetes simulator. up -> outputs and a table per container in the summary, the decrypted
 // value masked and never printed; status; down.
+import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
@@ -13,6 +15,7 @@ import { ageEntries, emitSopsFile, encryptTree, newDataKey, newMetadata } from '
 import { str } from '../../src/secrets/tree.js';
 import { generateIdentity } from '../../src/systems/age/age.js';
 
+const run = promisify(execFile);
 const BUNDLE = join(process.cwd(), 'dist', 'environment', 'index.js');
 const NS = 'ci';
 const VALUE = 'masked-in-logs-0451';
@@ -68,6 +71,26 @@ test('up, status and down through the action bundle', async () => {
   expect(down.code).toBe(0);
   expect(down.outputs.status).toBe('absent');
   expect(down.stdout).toContain(`web: deployment ${NS}/web deleted`);
+
+  // `ref`: the templates of this repository at a branch, fetched from the run's server (a bare repository here).
+  const server = mkdtempSync(join(tmpdir(), 'bi-env-action-git-'));
+  try {
+    const git = (cwd: string, ...a: string[]) => run('git', ['-C', cwd, '-c', 'user.name=t', '-c', 'user.email=t@example.com', ...a]);
+    await git(repo, 'init', '-q', '-b', 'main');
+    await git(repo, 'add', '-A');
+    await git(repo, 'commit', '-qm', 'templates');
+    mkdirSync(join(server, 'acme'));
+    await run('git', ['clone', '-q', '--bare', repo, join(server, 'acme', 'templates.git')]);
+    const fetched = await runAction(BUNDLE, { ...inputs, operation: 'status', ref: 'main' }, {
+      cwd: tmpdir(),
+      env: { ...env, GITHUB_REPOSITORY: 'acme/templates', GITHUB_SERVER_URL: `file://${server}` },
+    });
+    if (fetched.code !== 0) throw new Error(fetched.stdout + fetched.stderr);
+    expect(fetched.stdout).toContain(`fetching acme/templates at main from file://${server}`);
+    expect(fetched.outputs.status).toBe('absent');
+  } finally {
+    rmSync(server, { recursive: true, force: true });
+  }
 
   const bad = await runAction(BUNDLE, { ...inputs, operation: 'restart' }, { cwd: repo, env });
   expect(bad.code).toBe(1);
