@@ -15,7 +15,7 @@ import type { ContainerSpec, EnvironmentTemplate, TemplateRepo } from '../templa
 import { closest } from '../templates/suggest.js';
 import { UserError, describeError } from '../lib/errors.js';
 import type { Workloads } from '../systems/kube/workloads.js';
-import { buildId, buildTag, personalisedDockerfile, personalisedRepository, type AssetsSource } from './personalize.js';
+import { buildId, buildTag, personalisedDockerfile, personalisedRepository, stepProblems, type AssetsSource } from './personalize.js';
 import { devcontainerPaths, devcontainerTag, parseDevcontainer, type DevcontainerSpec } from './devcontainer.js';
 import { fetchTemplateRepo, localTemplateRepo, lookupImage, lookupReference, resolveTemplateImage, type ResolvedImage, type TemplateSource } from './resolve.js';
 import {
@@ -147,6 +147,9 @@ function assetsOf(options: EnvironmentOptions): AssetsSource {
 export async function prepareImage(options: EnvironmentOptions, builder?: Builder): Promise<PreparedImage> {
   const { repo, environment } = loadEnvironment(options.dir, options.name);
   const primary = primaryOf(environment);
+  // Bad steps are the template's fault: say so before asking any registry anything.
+  const stepErrors = stepProblems(primary.personalize ?? []);
+  if (stepErrors.length > 0) throw new UserError(`${environment.file}: container '${primary.name}': ${stepErrors.join('; ')}`);
   let parent: ResolvedImage;
   let devcontainer: DevcontainerSpec | undefined;
   if (primary.devcontainer) {

@@ -109,7 +109,8 @@ export const envCommand: Command = {
     });
     const [operationArg, name, dirArg = '.', ...extra] = positionals;
     if (operationArg === undefined) throw new UsageError(`env: name an operation (${OPERATIONS.join(', ')})\nRun 'build-image env --help' for usage.`);
-    const operation = oneOf('env', 'operation', operationArg, OPERATIONS, 'status');
+    if (!(OPERATIONS as readonly string[]).includes(operationArg)) throw new UsageError(`env: unknown operation '${operationArg}'; use one of ${OPERATIONS.join(', ')}`);
+    const operation = operationArg as (typeof OPERATIONS)[number];
     if (name === undefined) throw new UsageError(`env ${operation}: name the environment (a file in .coder/environments/)`);
     if (extra.length > 0) throw new UsageError(`env ${operation}: unexpected arguments: ${extra.join(' ')}`);
     const kind = oneOf('env', 'builder', values.builder, BUILDER_KINDS, 'buildah');
