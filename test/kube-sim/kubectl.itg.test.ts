@@ -136,6 +136,9 @@ spec:
   expect(pods[0].metadata.ownerReferences[0]).toMatchObject({ kind: 'ReplicaSet', controller: true });
   expect(await ok('wait', '--for=condition=Ready', `pod/${pod}`, '--timeout=30s')).toBe(`pod/${pod} condition met\n`);
   expect(await ok('logs', pod)).toBe('started\n');
+  const events = JSON.parse(await ok('get', 'events', '--field-selector', `involvedObject.name=${pod}`, '-o', 'json')).items.map((e: { reason: string }) => e.reason);
+  expect(events).toEqual(expect.arrayContaining(['Scheduled', 'Pulling', 'Created', 'Started']));
+  expect(await ok('describe', 'deployment', 'web')).toMatch(/ScalingReplicaSet\s+.*deployment-controller\s+Scaled up replica set web-\w+ from 0 to 1/);
   expect(await ok('exec', pod, '--', 'sh', '-c', 'echo from exec; id -u')).toBe('from exec\n0\n');
   const failed = await kubectl('exec', pod, '--', 'sh', '-c', 'exit 3');
   expect(failed.code).toBe(3);

@@ -10,6 +10,7 @@ import { SimError } from '../store/status.js';
 import type { WatchEvent } from '../store/store.js';
 import { nowTimestamp, resourceByKind, type KObject, type ResourceType } from '../store/types.js';
 import { selectorMatches } from '../validation/meta.js';
+import { recordEvent } from './events.js';
 
 const POD = resourceByKind('Pod');
 const RS = resourceByKind('ReplicaSet');
@@ -83,7 +84,7 @@ export class ReplicaSetController extends Reconciler {
     if (active.length < want) {
       for (let i = active.length; i < want; i++) {
         const template = rs.spec.template ?? {};
-        this.registry.create(POD, namespace, {
+        const created = this.registry.create(POD, namespace, {
           metadata: {
             generateName: `${name}-`,
             labels: { ...(template.metadata?.labels ?? {}) },
@@ -92,11 +93,15 @@ export class ReplicaSetController extends Reconciler {
           },
           spec: structuredClone(template.spec ?? {}),
         });
+        recordEvent(this.registry, rs, 'Normal', 'SuccessfulCreate', `Created pod: ${created.metadata.name}`, 'replicaset-controller');
       }
     } else if (active.length > want) {
       // getPodsToDelete: not-ready before ready, newest first.
       const victims = [...active].sort((a, b) => Number(isReady(a)) - Number(isReady(b)) || String(b.metadata.creationTimestamp).localeCompare(String(a.metadata.creationTimestamp)));
-      for (const p of victims.slice(0, active.length - want)) this.registry.delete(POD, namespace, p.metadata.name, {});
+      for (const p of victims.slice(0, active.length - want)) {
+        this.registry.delete(POD, namespace, p.metadata.name, {});
+        recordEvent(this.registry, rs, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`, 'replicaset-controller');
+      }
     }
     const now = this.registry.store.list(POD, namespace).filter((p) => controllerOf(p)?.uid === rs.metadata.uid && !p.metadata.deletionTimestamp && alive(p));
     const minReady = rs.spec.minReadySeconds ?? 0;
@@ -187,8 +192,10 @@ export class DeploymentController extends Reconciler {
       this.registry.mutate(RS, namespace, newRs.metadata.name, (x) => (x.spec.minReadySeconds = d.spec.minReadySeconds ?? 0));
     }
     const scale = (r: KObject, to: number): void => {
-      if ((r.spec.replicas ?? 0) === to) return;
+      const from = r.spec.replicas ?? 0;
+      if (from === to) return;
       progressed = true;
+      recordEvent(this.registry, d, 'Normal', 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${r.metadata.name} from ${from} to ${to}`, 'deployment-controller');
       this.registry.mutate(RS, namespace, r.metadata.name, (x) => {
         x.spec.replicas = to;
         x.metadata.annotations = { ...(x.metadata.annotations ?? {}), 'deployment.kubernetes.io/desired-replicas': String(replicas), 'deployment.kubernetes.io/max-replicas': String(replicas + surge) };

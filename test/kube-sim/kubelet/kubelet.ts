@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { emulateKaniko } from './kaniko.js';
+import { recordEvent } from '../controllers/events.js';
 import type { Registry } from '../apiserver/registry.js';
 import { resourceByKind, type KObject } from '../store/types.js';
 import { SimError } from '../store/status.js';
@@ -242,6 +243,7 @@ export class Kubelet {
       setCondition(p, 'Ready', false);
       setCondition(p, 'ContainersReady', false);
     });
+    this.event(rt, 'Normal', 'Scheduled', `Successfully assigned ${rt.namespace}/${rt.name} to kube-sim-node`);
     this.scheduleDeadline(rt, spec.activeDeadlineSeconds);
     try {
       await this.prepareVolumes(rt, spec);
@@ -341,7 +343,16 @@ export class Kubelet {
     return child;
   }
 
+  /** An event about this pod (container-level when `c` is given), from the kubelet. */
+  private event(rt: PodRuntime, type: 'Normal' | 'Warning', reason: string, message: string, c?: ContainerRuntime): void {
+    const pod = this.store.tryGet(POD, rt.namespace, rt.name);
+    if (!pod || pod.metadata.uid !== rt.uid) return;
+    recordEvent(this.registry, pod, type, reason, message, 'kubelet', c ? `spec.${c.init ? 'initContainers' : 'containers'}{${c.name}}` : undefined);
+  }
+
   private async pullBackOff(rt: PodRuntime, c: ContainerRuntime, message: string): Promise<never> {
+    this.event(rt, 'Warning', 'Failed', `Failed to pull image "${c.spec.image}": ${message}`, c);
+    this.event(rt, 'Warning', 'Failed', 'Error: ErrImagePull', c);
     this.setContainerStatus(rt, c, { waiting: { reason: 'ErrImagePull', message } });
     await sleep(300);
     this.setContainerStatus(rt, c, { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${c.spec.image}": ${message}` } });
@@ -358,6 +369,7 @@ export class Kubelet {
     const kaniko = this.isKanikoImage(image);
     const authfile = this.pullAuthFile(rt, podSpec);
     if (!c.resolved) {
+      this.event(rt, 'Normal', 'Pulling', `Pulling image "${image}"`, c);
       // Resolve the reference first, as containerd does: a missing tag or a refused credential is ErrImagePull.
       const resolved = await this.capture(rt, 'skopeo', ['inspect', '--raw', '--tls-verify=false', ...(authfile ? ['--authfile', authfile] : ['--no-creds']), `docker://${image}`]);
       if (resolved.code !== 0) await this.pullBackOff(rt, c, pullError(image, resolved.output));
@@ -393,6 +405,8 @@ export class Kubelet {
     this.setContainerStatus(rt, c, { running: { startedAt } }, {
       ready: !c.init && !probed, started: true, restartCount: c.restarts, containerID: `containerd://${rt.uid.replace(/-/g, '')}${c.name}`.slice(0, 77), imageID: image,
     });
+    this.event(rt, 'Normal', 'Created', `Created container ${c.name}`, c);
+    this.event(rt, 'Normal', 'Started', `Started container ${c.name}`, c);
     this.onContainerStarted?.({ namespace: rt.namespace, name: rt.name }, c.name);
     const limit = parseQuantityBytes(c.spec.resources?.limits?.memory);
     const oom = limit !== undefined && this.faults.oomMemoryBelowBytes !== undefined && limit < this.faults.oomMemoryBelowBytes;
@@ -510,6 +524,7 @@ export class Kubelet {
       const code = await this.runContainer(rt, c, podSpec);
       if (policy === 'Never' || (policy === 'OnFailure' && code === 0)) return code;
       c.restarts++;
+      this.event(rt, 'Warning', 'BackOff', 'Back-off restarting failed container', c);
       const delay = Math.min(this.crashBackoffMs * 2 ** (c.restarts - 1), this.crashBackoffMaxMs);
       this.setContainerStatus(rt, c, {
         waiting: { reason: 'CrashLoopBackOff', message: `back-off ${formatDelay(delay)} restarting failed container=${c.name} pod=${rt.name}_${rt.namespace}(${rt.uid})` },
@@ -690,6 +705,7 @@ export class Kubelet {
   /** Kills a running pod's containers and marks it Failed with `reason` (eviction, deadline). */
   private async failPod(rt: PodRuntime, reason: string, message: string): Promise<void> {
     if (rt.aborted) return;
+    this.event(rt, 'Warning', reason, message);
     rt.evicted = true;
     clearTimeout(rt.deadline);
     await this.teardown(rt);
