@@ -14,6 +14,8 @@ export interface BuildRequest {
   destinations: string[];
   buildArgs: Record<string, string>;
   labels: Record<string, string>;
+  /** One layer per instruction, as kaniko and docker do (buildah `--layers`; otherwise buildah commits one layer). */
+  layers?: boolean;
   /** Named registry credentials (see src/systems/registry/credentials.ts). */
   credentials?: string;
   resources?: { cpu?: string; memory?: string };

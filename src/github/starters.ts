@@ -86,6 +86,41 @@ jobs:
               username: \${{ github.actor }}
               password: \${{ secrets.GITHUB_TOKEN }}
 `,
+  "create-environment.yml": `# Starter workflow: deploy, inspect or delete a development environment by hand (Actions tab ->
+# environment -> Run workflow). Copy it to .github/workflows/, list your environments under
+# \`options\`, and set \`registry\`. Put the age identity that decrypts .coder/secrets/ in the
+# repository secret AGE_IDENTITY, and the registry login (the credentials text, see
+# docs/registry.md) in REGISTRY_CREDENTIALS.
+name: environment
+on:
+  workflow_dispatch:
+    inputs:
+      environment:
+        description: Environment
+        type: choice
+        options: [team-a]            # the names in .coder/environments/
+      operation:
+        description: What to do
+        type: choice
+        options: [up, status, down]
+        default: up
+      ref:
+        description: Branch, tag or commit of the templates (empty = this branch)
+        type: string
+        default: ''
+permissions: { contents: read, packages: write }
+jobs:
+  environment:
+    uses: coder/build-image/.github/workflows/create-environment.yml@v1
+    with:
+      environment: \${{ inputs.environment }}
+      operation: \${{ inputs.operation }}
+      ref: \${{ inputs.ref }}
+      registry: ghcr.io/\${{ github.repository_owner }}
+    secrets:
+      age-identity: \${{ secrets.AGE_IDENTITY }}
+      credentials: \${{ secrets.REGISTRY_CREDENTIALS }}
+`,
   "nightly.yml": `# Starter workflow for a template repository: every night, rebuild the images whose outside
 # base moved, whose linked source repositories gained commits, or whose parent is rebuilt,
 # then promote what passed its smoke tests. When nothing moved, nothing is built or pushed.

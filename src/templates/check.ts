@@ -215,7 +215,7 @@ function checkImage(repo: TemplateRepo, t: ImageTemplate, options: CheckOptions)
 }
 
 /** devcontainer.json is JSON with comments and trailing commas. */
-function parseJsonc(text: string): unknown {
+export function parseJsonc(text: string): unknown {
   const withoutComments = text.replace(/("(?:\\.|[^"\\])*")|\/\/[^\n]*|\/\*[\s\S]*?\*\//g, (_m, str: string | undefined) => str ?? '');
   return JSON.parse(withoutComments.replace(/,(\s*[}\]])/g, '$1'));
 }

@@ -80,6 +80,7 @@ export function budArgs(request: BuildRequest, files: BuildahFiles, localName: s
     mentionsInsecure(request.dockerfile, request.insecureRegistries) ||
     Object.values(request.buildArgs).some((v) => mentionsInsecure(v, request.insecureRegistries));
   const args = ['bud', '--isolation', isolation, '--format', 'docker', '--file', files.dockerfile, '--tag', localName];
+  if (request.layers) args.push('--layers');
   for (const key of Object.keys(request.buildArgs).sort()) args.push('--build-arg', `${key}=${request.buildArgs[key]}`);
   for (const key of Object.keys(request.labels).sort()) args.push('--label', `${key}=${request.labels[key]}`);
   if (pullsInsecure) args.push('--tls-verify=false');

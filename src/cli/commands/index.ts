@@ -18,6 +18,7 @@ export const commands: CommandEntry[] = [
   { name: 'promote', summary: 'move tags (e.g. latest) to the tested digest, all or nothing', load: async () => (await import('./promote.js')).promoteCommand },
   { name: 'push-archive', summary: 'push a docker-archive or OCI layout to a registry, skipping blobs it has', load: async () => (await import('./push-archive.js')).pushArchiveCommand },
   { name: 'check-image', summary: 'check an image in a registry against the image minimums', load: async () => (await import('./check-image.js')).checkImageCommand },
+  { name: 'env', summary: 'build, deploy, inspect and delete development environments (build|up|status|down)', load: async () => (await import('./env.js')).envCommand },
   { name: 'secret', summary: 'create, edit, show, rotate and verify encrypted secrets (sops + age)', load: async () => (await import('./secret.js')).secretCommand },
   { name: 'init', summary: 'write starter workflows into a repository, calling the actions pinned to a release', load: async () => (await import('./init.js')).initCommand },
 ];

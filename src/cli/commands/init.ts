@@ -4,7 +4,7 @@ import type { Command } from '../command.js';
 import { parseCommandArgs } from '../command.js';
 import { UsageError, UserError } from '../../lib/errors.js';
 import { pinStarter, STARTER_FILES } from '../../github/starter.js';
-import { VERSION } from '../main.js';
+import { VERSION } from '../version.js';
 
 const HELP = `Usage: build-image init [DIR] [--ref REF] [--force]
 

@@ -1,5 +1,5 @@
 // The one module that runs git.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError } from '../../lib/errors.js';
@@ -11,10 +11,10 @@ import { exec } from '../process/exec.js';
  */
 const NON_INTERACTIVE = { GIT_TERMINAL_PROMPT: '0', GIT_ASKPASS: 'true', SSH_ASKPASS: 'true', GIT_ALLOW_PROTOCOL: 'file:git:http:https:ssh' };
 
-async function git(cwd: string | undefined, args: string[], signal?: AbortSignal): Promise<string> {
+async function git(cwd: string | undefined, args: string[], signal?: AbortSignal, env: NodeJS.ProcessEnv = {}): Promise<string> {
   const stderr: string[] = [];
   const result = await exec('git', [...(cwd !== undefined ? ['-C', cwd] : []), ...args], {
-    env: { ...process.env, ...NON_INTERACTIVE },
+    env: { ...process.env, ...NON_INTERACTIVE, ...env },
     onLine: (line, stream) => stream === 'stderr' && stderr.push(line),
     ...(signal ? { signal } : {}),
   });
@@ -132,5 +132,64 @@ export async function hasUncommittedChanges(dir: string): Promise<boolean> {
     return (await git(dir, ['status', '--porcelain', '--', '.'])).trim() !== '';
   } catch {
     return false;
+  }
+}
+
+export interface FetchRepositoryOptions {
+  /** Where repositories live, like actions/checkout's github-server-url: https://github.com, a GitHub Enterprise URL, or file:///srv/git in tests. */
+  serverUrl: string;
+  /** `owner/repo`. */
+  repository: string;
+  /** A branch, tag or commit SHA; default the remote's HEAD. */
+  ref?: string;
+  /** A token for https servers, sent as actions/checkout does (basic auth as x-access-token), never on the command line. */
+  token?: string;
+  /** An empty or missing directory to check the files out into. */
+  dir: string;
+}
+
+/** The clone URL of `owner/repo` on a server: `<server>/<owner>/<repo>.git`. */
+export function repositoryUrl(serverUrl: string, repository: string): string {
+  if (!/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/.test(repository)) throw new UserError(`'${repository}' is not an owner/repo name`);
+  return `${serverUrl.replace(/\/+$/, '')}/${repository}.git`;
+}
+
+/**
+ * Fetches one commit of `owner/repo` (shallow) into `dir` and checks it out; returns the commit
+ * SHA. A branch, a tag or a full commit SHA all work (git's protocol v2 serves any commit).
+ */
+export async function fetchRepository(options: FetchRepositoryOptions): Promise<{ commit: string; dir: string }> {
+
+  await mkdir(options.dir, { recursive: true });
+  const url = repositoryUrl(options.serverUrl, options.repository);
+  const env: NodeJS.ProcessEnv = {};
+  if (options.token) {
+    // GIT_CONFIG_* keeps the header out of argv and out of the checkout's .git/config.
+    const basic = Buffer.from(`x-access-token:${options.token}`).toString('base64');
+    env.GIT_CONFIG_COUNT = '1';
+    env.GIT_CONFIG_KEY_0 = `http.${options.serverUrl.replace(/\/+$/, '')}/.extraheader`;
+    env.GIT_CONFIG_VALUE_0 = `AUTHORIZATION: basic ${basic}`;
+  }
+  const run = async (args: string[]): Promise<string> => {
+    try {
+      return await git(options.dir, args, undefined, env);
+    } catch (err) {
+      const reason = (err as Error).message.replace(/^git \S+ failed: /, '').replace(/^fatal: /, '');
+      throw new UserError(`fetching ${options.repository}${options.ref ? ` at ${options.ref}` : ''} from ${options.serverUrl} failed: ${reason}`);
+    }
+  };
+  await run(['init', '--quiet']);
+  await run(['fetch', '--quiet', '--depth', '1', '--no-tags', url, options.ref ?? 'HEAD']);
+  await run(['checkout', '--quiet', '--force', 'FETCH_HEAD']);
+  const commit = (await run(['rev-parse', 'HEAD'])).trim();
+  return { commit, dir: options.dir };
+}
+
+/** The commit SHA a revision (branch, tag, short SHA) names in a local repository, or undefined. */
+export async function resolveCommit(dir: string, revision: string): Promise<string | undefined> {
+  try {
+    return (await git(dir, ['rev-parse', '--verify', '--quiet', `${revision}^{commit}`])).trim() || undefined;
+  } catch {
+    return undefined;
   }
 }
