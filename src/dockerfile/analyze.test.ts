@@ -43,3 +43,41 @@ test.each([
   expect(problems).toHaveLength(1);
   expect(problems[0]!.message).toMatch(message);
 });
+
+// Expansion as BuildKit and buildah do it (checked against buildah in test/graph/expansion.itg.test.ts).
+test.each([
+  ['nested ARG defaults', 'ARG REGISTRY=quay.io\nARG OWNER=jupyter\nARG BASE_IMAGE=$REGISTRY/$OWNER/base-notebook\nFROM $BASE_IMAGE\n', {}, 'quay.io/jupyter/base-notebook'],
+  ['build arg overrides an inner ARG', 'ARG REGISTRY=quay.io\nARG OWNER=jupyter\nARG BASE_IMAGE=$REGISTRY/$OWNER/base-notebook\nFROM $BASE_IMAGE\n', { OWNER: 'acme', REGISTRY: 'ghcr.io' }, 'ghcr.io/acme/base-notebook'],
+  ['build arg overrides the outer ARG', 'ARG REGISTRY=quay.io\nARG BASE_IMAGE=$REGISTRY/x\nFROM $BASE_IMAGE\n', { BASE_IMAGE: 'ghcr.io/y:1' }, 'ghcr.io/y:1'],
+  ['three levels', 'ARG A=a.io\nARG B=${A}/b\nARG C=${B}/c:${TAG:-7}\nFROM ${C}\n', {}, 'a.io/b/c:7'],
+  [':- on empty', 'ARG V=\nFROM busybox:${V:-1.36}\n', {}, 'busybox:1.36'],
+  ['- keeps empty-but-set', 'ARG V=\nARG W=x${V-unset}\nFROM busybox:${W}\n', {}, 'busybox:x'],
+  [':+ on set', 'ARG DEBUG=1\nFROM busybox:1${DEBUG:+-debug}\n', {}, 'busybox:1-debug'],
+  [':+ on unset', 'ARG DEBUG\nFROM busybox:1${DEBUG:+-debug}\n', {}, 'busybox:1'],
+  ['nested default word', 'ARG FALLBACK=2\nFROM busybox:${TAG:-${FALLBACK}}\n', {}, 'busybox:2'],
+  ['later ARG redeclared without default keeps the value', 'ARG T=3\nARG T\nFROM busybox:$T\n', {}, 'busybox:3'],
+  ['quoted default', 'ARG IMG="busybox:1"\nFROM $IMG\n', {}, 'busybox:1'],
+  ['two ARGs on one line', 'ARG R=quay.io O=acme\nFROM $R/$O/x\n', {}, 'quay.io/acme/x'],
+  ['escaped dollar stays literal in an ARG default', 'ARG A=\\$B\nARG C=busybox\nFROM $C\n', {}, 'busybox'],
+  ['stage ARGs are not seen by FROM', 'ARG T=1\nFROM busybox:$T AS a\nARG T=2\nFROM busybox:$T\n', {}, 'busybox:1'],
+])('expands %s', (_name, text, args, image) => {
+  const { froms, problems } = analyzeDockerfile(text, args);
+  expect(problems).toEqual([]);
+  expect(froms[froms.length - 1]!.image).toBe(image);
+});
+
+test.each([
+  [
+    'an unset ARG reached through another ARG names both and quotes the line as written',
+    'ARG OWNER=jupyter\nARG BASE_IMAGE=$REGISTRY/$OWNER/pyspark-notebook\nFROM $BASE_IMAGE\n',
+    "FROM $BASE_IMAGE: 'REGISTRY' has no value (no ARG REGISTRY before the first FROM); ARG BASE_IMAGE on line 2 refers to it (expands to '/jupyter/pyspark-notebook'); give it a default in an ARG before the first FROM, a template parameter, or --build-arg REGISTRY=...",
+  ],
+  ['a declared ARG without default', 'ARG BASE\nFROM ${BASE}\n', "FROM ${BASE}: 'BASE' has no value; give it a default"],
+  ['a tag with no value', 'ARG TAG\nFROM busybox:$TAG\n', "FROM busybox:$TAG: 'TAG' has no value (expands to 'busybox:')"],
+  [':? with a message', 'FROM ${BASE:?required}\n', "FROM ${BASE:?required}: 'BASE' has no value: required"],
+  ['an invalid expansion quotes the line and the result', 'ARG R=Quay.io//x\nFROM $R\n', "FROM $R (expands to 'Quay.io//x'): invalid image reference"],
+])('%s', (_name, text, message) => {
+  const { problems } = analyzeDockerfile(text);
+  expect(problems).toHaveLength(1);
+  expect(problems[0]!.message).toContain(message);
+});
