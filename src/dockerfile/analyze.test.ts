@@ -1,4 +1,6 @@
-import { analyzeDockerfile } from './analyze.js';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { analyzeDockerfile, parsedInstructions, scannedInstructions } from './analyze.js';
 
 const summary = (text: string, args: Record<string, string> = {}) =>
   analyzeDockerfile(text, args).froms.map((f) => ({
@@ -80,4 +82,33 @@ test.each([
   const { problems } = analyzeDockerfile(text);
   expect(problems).toHaveLength(1);
   expect(problems[0]!.message).toContain(message);
+});
+
+// The line scan must read plain Dockerfiles exactly as dockerfile-ast does, and leave the rest to it.
+const plainDockerfiles = [
+  'FROM busybox\n',
+  '  from   --platform=linux/arm64   ghcr.io/acme/base:1   as   Build\nRUN x \\\n  FROM not-an-instruction\nFROM build\n',
+  'ARG A=1 B\nARG C=${A:-2}\n# FROM commented\nFROM $C AS one\nARG D=4 E\nFROM one\n',
+  'ARG R=quay.io\nARG O=jupyter\nARG BASE_IMAGE=$R/$O/base-notebook\nFROM $BASE_IMAGE\nLABEL a=b\nRUN set -e; \\\n  # comment inside\n  echo FROM x\nCOPY --from=one /a /b\n',
+  'FROM\n',
+  '\r\nFROM alpine:3\r\nARG X=1\r\n',
+];
+const notPlain = ['ARG A="x y"\nFROM busybox\n', 'FROM a \\\n  AS b\n', '# escape=`\nFROM busybox\n', 'FROM busybox\nRUN <<EOF\nFROM x\nEOF\n'];
+
+test.each(plainDockerfiles)('the line scan reads %p as dockerfile-ast does', (text) => {
+  expect(scannedInstructions(text)).toEqual(parsedInstructions(text));
+});
+
+test.each(notPlain)('the line scan leaves %p to dockerfile-ast', (text) => {
+  expect(scannedInstructions(text)).toBeUndefined();
+});
+
+test('every Dockerfile in the fixtures and examples reads the same either way', () => {
+  const files = execFileSync('git', ['ls-files', '*Dockerfile*', '*.Dockerfile'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  expect(files.length).toBeGreaterThan(10);
+  for (const file of files) {
+    const text = readFileSync(file, 'utf8');
+    const scanned = scannedInstructions(text);
+    if (scanned) expect([file, scanned]).toEqual([file, parsedInstructions(text)]);
+  }
 });

@@ -181,63 +181,144 @@ function lineText(lines: readonly string[], line: number): string {
   return text.length > 160 ? `${text.slice(0, 157)}...` : text;
 }
 
+/** The instructions the graph needs, as written: global ARGs, every ARG name, the FROM lines. */
+export interface Instructions {
+  globalArgs: { name: string; value: string | null; line: number }[];
+  stageArgNames: string[];
+  froms: { line: number; column: number; instructionLine: number; raw: string; stage?: string; platform?: string }[];
+}
+
+/** Everything dockerfile-ast handles: continuations, quotes, escapes, heredocs, directives. */
+export function parsedInstructions(text: string): Instructions {
+  const dockerfile = DockerfileParser.parse(text);
+  const result: Instructions = { globalArgs: [], stageArgNames: [], froms: [] };
+  for (const arg of dockerfile.getInitialARGs()) {
+    for (const property of arg.getProperties()) {
+      const name = property.getName();
+      if (name) result.globalArgs.push({ name, value: property.getValue() ?? null, line: property.getRange().start.line + 1 });
+    }
+  }
+  const firstFrom = dockerfile.getFROMs()[0]?.getRange().start.line ?? Infinity;
+  for (const instruction of dockerfile.getInstructions()) {
+    if (instruction.getKeyword() !== 'ARG' || instruction.getRange().start.line < firstFrom) continue;
+    for (const a of instruction.getArguments()) {
+      const name = a.getValue().split('=')[0];
+      if (name && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) result.stageArgNames.push(name);
+    }
+  }
+  for (const from of dockerfile.getFROMs()) {
+    const range = from.getImageRange() ?? from.getRange();
+    const entry: Instructions['froms'][number] = {
+      line: range.start.line + 1,
+      column: range.start.character + 1,
+      instructionLine: from.getRange().start.line + 1,
+      raw: from.getImage() ?? '',
+    };
+    const stage = from.getBuildStage();
+    if (stage) entry.stage = stage;
+    const platform = from.getPlatformFlag()?.getValue();
+    if (platform) entry.platform = platform;
+    result.froms.push(entry);
+  }
+  return result;
+}
+
+const INSTRUCTION = /^\s*([A-Za-z]+)(?:\s+(.*?))?\s*$/;
+
+/**
+ * The same for the plain Dockerfiles nearly everyone writes, without building a syntax tree: a
+ * line scan (a plan reads thousands of Dockerfiles). Returns undefined, and the caller uses
+ * dockerfile-ast, as soon as anything is not plain: a parser directive, a heredoc, a FROM or ARG
+ * continued over lines, quotes or backslashes in an ARG or FROM.
+ */
+export function scannedInstructions(text: string): Instructions | undefined {
+  if (text.includes('<<') || /^\s*#\s*escape\s*=/im.test(text)) return undefined;
+  const result: Instructions = { globalArgs: [], stageArgNames: [], froms: [] };
+  const lines = text.split('\n');
+  let continued = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.replace(/\r$/, '');
+    const wasContinued = continued;
+    continued = /\\\s*$/.test(line) && !/^\s*#/.test(line);
+    // A comment line inside a continued instruction does not end it.
+    if (wasContinued) {
+      if (/^\s*(#|$)/.test(line)) continued = true;
+      continue;
+    }
+    if (/^\s*(#|$)/.test(line)) continue;
+    const m = INSTRUCTION.exec(line);
+    if (!m) continue;
+    const keyword = m[1]!.toUpperCase();
+    if (keyword !== 'FROM' && keyword !== 'ARG') continue;
+    const rest = m[2] ?? '';
+    if (continued || /["'\\]/.test(rest)) return undefined;
+    const start = line.length - line.trimStart().length + m[1]!.length;
+    const tokens: { text: string; column: number }[] = [];
+    for (const t of rest.matchAll(/\S+/g)) tokens.push({ text: t[0], column: line.indexOf(rest, start) + t.index! + 1 });
+    if (keyword === 'ARG') {
+      for (const { text: token } of tokens) {
+        const eq = token.indexOf('=');
+        const name = eq < 0 ? token : token.slice(0, eq);
+        if (result.froms.length === 0) result.globalArgs.push({ name, value: eq < 0 ? null : token.slice(eq + 1), line: i + 1 });
+        else if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) result.stageArgNames.push(name);
+      }
+      continue;
+    }
+    let k = 0;
+    let platform: string | undefined;
+    for (; k < tokens.length && tokens[k]!.text.startsWith('--'); k++) {
+      const flag = /^--platform=(.*)$/.exec(tokens[k]!.text);
+      if (flag) platform = flag[1];
+    }
+    const image = tokens[k];
+    const entry: Instructions['froms'][number] = { line: i + 1, column: image ? image.column : start - m[1]!.length + 1, instructionLine: i + 1, raw: image?.text ?? '' };
+    if (tokens[k + 1]?.text.toUpperCase() === 'AS' && tokens[k + 2]) entry.stage = tokens[k + 2]!.text;
+    if (platform) entry.platform = platform;
+    result.froms.push(entry);
+  }
+  return result;
+}
+
 /** Analyses a Dockerfile; `buildArgs` (parameters, --build-arg) replace ARG defaults. */
 export function analyzeDockerfile(text: string, buildArgs: Readonly<Record<string, string>> = {}): DockerfileAnalysis {
-  const dockerfile = DockerfileParser.parse(text);
+  const instructions = scannedInstructions(text) ?? parsedInstructions(text);
   const lines = text.split('\n');
   const problems: DockerfileProblem[] = [];
   const args = new Set<string>();
   const scope = new Map<string, ArgValue | undefined>();
   const declaredGlobal = new Set<string>();
-  for (const arg of dockerfile.getInitialARGs()) {
-    for (const property of arg.getProperties()) {
-      const name = property.getName();
-      if (!name) continue;
-      args.add(name);
-      declaredGlobal.add(name);
-      const line = property.getRange().start.line + 1;
-      if (Object.hasOwn(buildArgs, name)) {
-        scope.set(name, { value: buildArgs[name]!, line, unresolved: [] });
-        continue;
-      }
-      const raw = property.getValue();
-      if (raw === null || raw === undefined) {
-        // `ARG A` without a default: unset, unless an earlier ARG A gave it one.
-        if (!scope.has(name)) scope.set(name, undefined);
-        continue;
-      }
-      const found: Unresolved[] = [];
-      const errors: string[] = [];
-      const value = expandWord(raw, scope, found, errors);
-      for (const e of errors) problems.push({ line, column: 1, message: `${lineText(lines, line)}: ${e}` });
-      scope.set(name, { value, line, unresolved: found.map((u) => ({ name: u.name, via: [name, ...u.via] })) });
+  for (const { name, value: raw, line } of instructions.globalArgs) {
+    args.add(name);
+    declaredGlobal.add(name);
+    if (Object.hasOwn(buildArgs, name)) {
+      scope.set(name, { value: buildArgs[name]!, line, unresolved: [] });
+      continue;
     }
-  }
-  for (const instruction of dockerfile.getInstructions()) {
-    if (instruction.getKeyword() !== 'ARG') continue;
-    for (const a of instruction.getArguments()) {
-      const name = a.getValue().split('=')[0];
-      if (name && /^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) args.add(name);
+    if (raw === null) {
+      // `ARG A` without a default: unset, unless an earlier ARG A gave it one.
+      if (!scope.has(name)) scope.set(name, undefined);
+      continue;
     }
+    const found: Unresolved[] = [];
+    const errors: string[] = [];
+    const value = expandWord(raw, scope, found, errors);
+    for (const e of errors) problems.push({ line, column: 1, message: `${lineText(lines, line)}: ${e}` });
+    scope.set(name, { value, line, unresolved: found.map((u) => ({ name: u.name, via: [name, ...u.via] })) });
   }
+  for (const name of instructions.stageArgNames) args.add(name);
   // A build arg for an ARG declared only inside a stage: the FROM lines cannot see it in the
   // builder, but a FROM naming it would otherwise be unset; keep the value as before.
   for (const [name, value] of Object.entries(buildArgs)) if (!scope.has(name) && args.has(name)) scope.set(name, { value, line: 0, unresolved: [] });
 
   const stages: string[] = [];
   const froms: FromLine[] = [];
-  for (const from of dockerfile.getFROMs()) {
-    const range = from.getImageRange() ?? from.getRange();
-    const line = range.start.line + 1;
-    const column = range.start.character + 1;
-    const raw = from.getImage() ?? '';
-    const stage = from.getBuildStage() ?? undefined;
-    const platformFlag = from.getPlatformFlag();
+  for (const from of instructions.froms) {
+    const { line, column, raw, stage } = from;
     const entry: FromLine = { line, column, raw, image: raw };
     if (stage) entry.stage = stage;
-    if (platformFlag) entry.platform = platformFlag.getValue() ?? undefined;
+    if (from.platform) entry.platform = from.platform;
     froms.push(entry);
-    const written = lineText(lines, from.getRange().start.line + 1);
+    const written = lineText(lines, from.instructionLine);
     if (!raw) {
       problems.push({ line, column, message: `${written}: FROM has no image` });
       continue;

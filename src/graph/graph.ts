@@ -99,7 +99,7 @@ export function buildGraph(
       const here = built.length > 0 && !ref.digest
         ? ` (this repository builds ${[...new Set(built.flatMap((t) => promotedTags(t.spec.tags)))].sort().map((tag) => `:${tag}`).join(', ')} of it, not :${ref.tag ?? 'latest'})`
         : '';
-      notes.add(`line ${line}: uses ${formatted} from the registry; not built here${here}`);
+      notes.add(`${node.dockerfile}:${line}: uses ${formatted} from the registry; not built here${here}`);
       return undefined;
     };
     for (const f of analysis.froms) {

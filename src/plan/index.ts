@@ -19,6 +19,8 @@ export interface ValidateOptions {
   credentialNames?: readonly string[];
   /** Build-arg values that override parameter and ARG defaults in every image declaring them. */
   buildArgs?: Readonly<Record<string, string>>;
+  /** The branch being built: a FROM naming its branch tag then depends on the template. */
+  branch?: string;
 }
 
 export interface Validation {
@@ -33,7 +35,7 @@ export function validateRepo(dir: string, options: ValidateOptions = {}): Valida
   const root = resolveRoot(dir);
   const { repo, problems } = loadTemplates(root, options);
   problems.push(...checkRepo(repo, options));
-  const { graph, problems: graphProblems } = buildGraph(repo, options.buildArgs);
+  const { graph, problems: graphProblems } = buildGraph(repo, options.buildArgs, options.branch);
   problems.push(...graphProblems);
   return { root, repo, graph, problems: sortProblems(problems) };
 }
@@ -93,6 +95,7 @@ export async function createPlan(dir: string, options: PlanOptions = {}): Promis
       parents: node.parents,
       from: node.from,
       externalBases: node.externalBases,
+      notes: node.notes,
       buildArgs: node.buildArgs,
       smoke: spec.smoke.map(({ name: n, run }) => ({ name: n, run })),
       reasons: reasons.get(name) ?? [],

@@ -123,3 +123,11 @@ test('the bundled CLI gives the same verdicts, quickly and without stack traces'
   }
   expect(execFileSync(process.execPath, ['dist/cli/index.js', 'validate', 'examples'], { encoding: 'utf8' })).toContain('valid');
 });
+
+test('each lazily loaded command has the summary the command list shows', async () => {
+  const { commands } = await import('../../src/cli/commands/index.js');
+  for (const entry of commands) {
+    const command = await entry.load();
+    expect([command.name, command.summary]).toEqual([entry.name, entry.summary]);
+  }
+});
