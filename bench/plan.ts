@@ -4,8 +4,8 @@
 // YAML-parses the templates (bench/plan-bare.ts). Both are bundled with esbuild into a temporary
 // folder first, as the CLI ships. Run: npx tsx bench/plan.ts
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 2000);
@@ -98,13 +98,20 @@ async function bundle(entry: string, outdir: string): Promise<string> {
   return join(outdir, entry.replace(/^.*\//, '').replace(/\.ts$/, '.js'));
 }
 
-/** Wall time of one whole process, start to exit. */
-function timed(args: string[]): { ms: number; stdout: string } {
+// GNU time, when installed, also gives the CPU time each process used: on a shared machine the
+// wall time carries other people's load, the CPU time much less so.
+const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+
+/** Wall time (and CPU time, user + system) of one whole process, start to exit. */
+function timed(args: string[]): { ms: number; cpuMs?: number; stdout: string } {
   const started = performance.now();
-  const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = GNU_TIME
+    ? spawnSync(GNU_TIME, ['-f', '@cpu %U %S', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
+    : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const ms = performance.now() - started;
   if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stderr.slice(0, 2000)}`);
-  return { ms, stdout: result.stdout };
+  const cpu = /@cpu ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
+  return { ms, stdout: result.stdout, ...(cpu ? { cpuMs: (Number(cpu[1]) + Number(cpu[2])) * 1000 } : {}) };
 }
 
 // BENCH_KEEP=1 keeps the generated repository and bundles (for profiling) and prints where.
@@ -119,19 +126,20 @@ try {
   // Warm the page cache for both, then alternate them so noise hits both alike.
   const first = JSON.parse(timed(planArgs).stdout) as { levels: string[][]; images: Record<string, { parents: string[] }> };
   timed([bare, root]);
-  const bareTimes: number[] = [];
-  const planTimes: number[] = [];
+  const bareRuns: ReturnType<typeof timed>[] = [];
+  const planRuns: ReturnType<typeof timed>[] = [];
   for (let r = 0; r < ROUNDS; r++) {
-    bareTimes.push(timed([bare, root]).ms);
-    planTimes.push(timed(planArgs).ms);
+    bareRuns.push(timed([bare, root]));
+    planRuns.push(timed(planArgs));
   }
-  const b = median(bareTimes);
-  const p = median(planTimes);
+  const b = median(bareRuns.map((r) => r.ms));
+  const p = median(planRuns.map((r) => r.ms));
   const edges = Object.values(first.images).reduce((n, i) => n + i.parents.length, 0);
-  console.log(`images: ${IMAGES}, environments: ${ENVIRONMENTS}, levels: ${first.levels.length}, edges: ${edges}`);
-  console.log(`read + YAML parse (whole process): ${b.toFixed(0)} ms (median of ${ROUNDS})`);
-  console.log(`build-image plan --format json:    ${p.toFixed(0)} ms (median of ${ROUNDS})`);
-  console.log(`ratio plan / bare:                 ${(p / b).toFixed(2)}x (target: plan under 1000 ms and within 2x)`);
+  const cpu = (runs: ReturnType<typeof timed>[]): string => (runs[0]?.cpuMs !== undefined ? `, CPU ${median(runs.map((r) => r.cpuMs!)).toFixed(0)} ms` : '');
+  console.log(`images: ${IMAGES}, environments: ${ENVIRONMENTS}, levels: ${first.levels.length}, edges: ${edges}, load average: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`);
+  console.log(`read + YAML parse (whole process): ${b.toFixed(0)} ms wall${cpu(bareRuns)} (median of ${ROUNDS})`);
+  console.log(`build-image plan --format json:    ${p.toFixed(0)} ms wall${cpu(planRuns)} (median of ${ROUNDS})`);
+  console.log(`ratio plan / bare:                 ${(p / b).toFixed(2)}x wall${bareRuns[0]?.cpuMs !== undefined ? `, ${(median(planRuns.map((r) => r.cpuMs!)) / median(bareRuns.map((r) => r.cpuMs!))).toFixed(2)}x CPU` : ''} (target: plan under 1000 ms and within 2x)`);
   if (process.env.BENCH_ASSERT && (p >= 1000 || p / b > 2)) process.exitCode = 1;
 } finally {
   if (process.env.BENCH_KEEP) console.log(`kept: ${work}`);

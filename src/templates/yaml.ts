@@ -81,18 +81,17 @@ function problemAt(file: string, line: number, column: number, message: string, 
 }
 
 /** The first NUL character in any key or string of the data, with its path. */
-function nulPath(data: unknown, path: PathSegment[] = [], depth = 0): { path: PathSegment[]; depth?: boolean } | undefined {
-  if (depth > MAX_NESTING) return { path, depth: true };
+function nulPath(data: unknown, path: PathSegment[] = []): { path: PathSegment[] } | undefined {
   if (typeof data === 'string') return data.includes('\0') ? { path } : undefined;
   if (Array.isArray(data)) {
     for (let i = 0; i < data.length; i++) {
-      const found = nulPath(data[i], [...path, i], depth + 1);
+      const found = nulPath(data[i], [...path, i]);
       if (found) return found;
     }
   } else if (data !== null && typeof data === 'object') {
     for (const [k, v] of Object.entries(data)) {
       if (k.includes('\0')) return { path };
-      const found = nulPath(v, [...path, k], depth + 1);
+      const found = nulPath(v, [...path, k]);
       if (found) return found;
     }
   }
@@ -144,8 +143,8 @@ export function parseYamlFile(path: string, text: string): { file?: SourceFile; 
     return { problems: [problemAt(path, 1, 1, `cannot read YAML: ${firstLine(message)}`, 'YAML error')] };
   }
   const file: SourceFile = { path, text, doc, lineCounter, data };
-  const nul = nulPath(data);
-  if (nul?.depth) return { problems: [problemAtPath(file, nul.path, `nested more than ${MAX_NESTING} levels deep; a template is a few levels deep`, 'Too deeply nested')] };
+  // NUL is rare: look for it in the text first (YAML writes it as \0, \x00 or \u0000), walk only then.
+  const nul = /\\(0|x00|u0000|U00000000)|\0/.test(text) ? nulPath(data) : undefined;
   if (nul) return { problems: [problemAtPath(file, nul.path, `${nul.path.length > 0 ? nul.path.join('.') : 'the template'} contains a NUL character (\\0); remove it`, 'NUL character')] };
   return { file, problems: [] };
 }
