@@ -145,7 +145,7 @@ export function parseYamlFile(path: string, text: string): { file?: SourceFile; 
   const file: SourceFile = { path, text, doc, lineCounter, data };
   // NUL is rare: look for it in the text first (YAML writes it as \0, \x00 or \u0000), walk only then.
   const nul = /\\(0|x00|u0000|U00000000)|\0/.test(text) ? nulPath(data) : undefined;
-  if (nul) return { problems: [problemAtPath(file, nul.path, `${nul.path.length > 0 ? nul.path.join('.') : 'the template'} contains a NUL character (\\0); remove it`, 'NUL character')] };
+  if (nul) return { problems: [problemAtPath(file, nul.path, `${nul.path.length > 0 ? nul.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') : 'the template'} contains a NUL character (\\0); remove it`, 'NUL character')] };
   return { file, problems: [] };
 }
 
