@@ -1,6 +1,5 @@
 // The image dependency graph (G1, G2): edges from Dockerfile FROM lines (and COPY --from)
 // to the templates that publish those repositories, with variants told apart by tag.
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { analyzeDockerfile, type DockerfileAnalysis } from '../dockerfile/analyze.js';
 import { formatReference, parseReference, type ImageReference } from '../systems/registry/reference.js';
@@ -18,6 +17,8 @@ export interface ImageNode {
   /** Dockerfile path relative to the repo root, and its text ('' when missing). */
   dockerfile: string;
   dockerfileText: string;
+  /** File mode of the Dockerfile as read (for the context hash, so it is not stat'ed again). */
+  dockerfileMode?: number;
   analysis?: DockerfileAnalysis;
   from: PlannedFrom[];
   parents: string[];
@@ -66,13 +67,15 @@ export function buildGraph(
       notes: [],
     };
     nodes.set(template.name, node);
-    if (!isInside(repo.root, dockerfilePath) || !existsSync(dockerfilePath)) continue; // reported by the checks
+    if (!isInside(repo.root, dockerfilePath)) continue; // reported by the checks
     const read = readRepoText(repo.root, dockerfilePath, MAX_DOCKERFILE_BYTES, 'the Dockerfile');
+    if (!read.ok && (read.code === 'ENOENT' || read.code === 'ENOTDIR')) continue; // missing: reported by the checks
     if (!read.ok) {
       problems.push({ file: node.dockerfile, line: read.line, column: read.line > 0 ? 1 : 0, message: read.message, title: read.title });
       continue;
     }
     node.dockerfileText = read.text;
+    node.dockerfileMode = read.mode;
     const analysis = analyzeDockerfile(node.dockerfileText, { ...node.buildArgs, ...buildArgOverrides });
     node.analysis = analysis;
     for (const [name, value] of Object.entries(buildArgOverrides)) {

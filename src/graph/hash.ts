@@ -36,13 +36,15 @@ export function dockerignoreMatcher(text: string): (path: string) => boolean {
 /** Caches file digests across the images of one plan (contexts often overlap). */
 export class FileHasher {
   private readonly cache = new Map<string, string>();
+  private readonly modes = new Map<string, number>();
 
   /**
-   * Records a digest for a file the caller has already read, so the context walk does not
-   * read it again (the plan reads every Dockerfile anyway).
+   * Records a digest (and, when known, the mode) for a file the caller has already read, so
+   * the context walk neither reads nor stats it again (the plan reads every Dockerfile anyway).
    */
-  remember(path: string, digest: string): void {
+  remember(path: string, digest: string, mode?: number): void {
     this.cache.set(path, digest);
+    if (mode !== undefined) this.modes.set(path, mode);
   }
 
   file(path: string): string {
@@ -56,23 +58,25 @@ export class FileHasher {
 
   /** Sorted `path mode digest` lines for every file of a context, honouring .dockerignore. */
   context(dir: string): string[] {
-    const ignorePath = join(dir, '.dockerignore');
-    const ignored = existsSync(ignorePath) ? dockerignoreMatcher(readFileSync(ignorePath, 'utf8')) : () => false;
+    const top = readdirSync(dir, { withFileTypes: true });
+    const ignored = top.some((e) => e.name === '.dockerignore' && !e.isDirectory())
+      ? dockerignoreMatcher(readFileSync(join(dir, '.dockerignore'), 'utf8'))
+      : () => false;
     const lines: string[] = [];
-    const walk = (current: string): void => {
-      for (const entry of readdirSync(current, { withFileTypes: true })) {
+    const walk = (current: string, entries = readdirSync(current, { withFileTypes: true })): void => {
+      for (const entry of entries) {
         const full = join(current, entry.name);
         const rel = relative(dir, full).split(sep).join('/');
         if (entry.name === '.git' || ignored(rel)) continue;
         if (entry.isDirectory()) walk(full);
         else if (entry.isSymbolicLink()) lines.push(`${rel} link ${readlinkSync(full)}`);
         else if (entry.isFile()) {
-          const executable = (lstatSync(full).mode & 0o111) !== 0;
+          const executable = ((this.modes.get(full) ?? lstatSync(full).mode) & 0o111) !== 0;
           lines.push(`${rel} ${executable ? '755' : '644'} ${this.file(full)}`);
         }
       }
     };
-    walk(dir);
+    walk(dir, top);
     return lines.sort();
   }
 }
@@ -86,7 +90,7 @@ export function contentHash(root: string, node: ImageNode, hasher: FileHasher): 
   const spec = node.template.spec;
   // The Dockerfile's text is part of the material itself; its entry in the context listing
   // only needs to be stable, so it is derived from that text rather than read again.
-  if (node.dockerfileText !== '') hasher.remember(resolve(root, node.dockerfile), sha256(node.dockerfileText));
+  if (node.dockerfileText !== '') hasher.remember(resolve(root, node.dockerfile), sha256(node.dockerfileText), node.dockerfileMode);
   const material = {
     version: HASH_VERSION,
     repository: spec.image,

@@ -4,7 +4,7 @@ import { buildGraph, levelsOf, topologicalOrder, type ImageGraph } from '../grap
 import { changeReasons } from '../graph/changes.js';
 import { contentHash, FileHasher } from '../graph/hash.js';
 import { changedFilesSince, isNullRevision } from '../systems/git/index.js';
-import { checkRepo } from '../templates/check.js';
+import { checkRepo, forgetRealPaths } from '../templates/check.js';
 import { loadTemplates, resolveRoot } from '../templates/load.js';
 import { formatProblem, sortProblems, type Problem } from '../templates/problems.js';
 import { checkQuantity } from '../templates/quantity.js';
@@ -33,6 +33,7 @@ export interface Validation {
 /** Loads, schema-checks and cross-checks every template, and builds the graph. */
 export function validateRepo(dir: string, options: ValidateOptions = {}): Validation {
   const root = resolveRoot(dir);
+  forgetRealPaths();
   const { repo, problems } = loadTemplates(root, options);
   problems.push(...checkRepo(repo, options));
   const { graph, problems: graphProblems } = buildGraph(repo, options.buildArgs, options.branch);

@@ -34,16 +34,26 @@ function relativePath(root: string, path: string): string {
 /** Whether `path` (absolute) is inside `root`, following symlinks that exist. */
 export function isInside(root: string, path: string): boolean {
   const base = realRoot(root);
-  let target: string;
-  try {
-    target = realpathSync.native(path);
-  } catch {
-    target = resolve(path); // does not exist (yet): judge the path as written
+  let target = realPaths.get(path);
+  if (target === undefined) {
+    try {
+      target = realpathSync.native(path);
+    } catch {
+      target = resolve(path); // does not exist (yet): judge the path as written
+    }
+    realPaths.set(path, target);
   }
   return target === base || target.startsWith(base + sep);
 }
 
 const realRoots = new Map<string, string>();
+const realPaths = new Map<string, string>();
+
+/** Forgets the real paths looked up so far; each validation starts afresh (files may have moved). */
+export function forgetRealPaths(): void {
+  realRoots.clear();
+  realPaths.clear();
+}
 
 /** The root's real path, looked up once per root: a plan asks thousands of times. */
 function realRoot(root: string): string {

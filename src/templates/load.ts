@@ -9,7 +9,7 @@ import type { Problem } from './problems.js';
 import { readRepoText } from './read.js';
 import { validateSchema, type TemplateKind } from './schema.js';
 import type { EnvironmentTemplate, ImageSpec, ImageTemplate, Parameter, SecretTemplate, TemplateRepo } from './types.js';
-import { MAX_TEMPLATE_BYTES, parseYamlFile, type SourceFile } from './yaml.js';
+import { lazySourceFile, MAX_TEMPLATE_BYTES, parseYamlFile, type SourceFile } from './yaml.js';
 
 export const TEMPLATE_DIR = '.coder';
 const KIND_DIRS: Record<TemplateKind, string> = { image: 'images', environment: 'environments', secret: 'secrets' };
@@ -148,7 +148,7 @@ function schemaCheck(kind: TemplateKind, file: SourceFile): { problems: Problem[
     if (guess !== undefined && !(guess in node)) node[guess] = node[key];
     delete node[key];
   }
-  const again = validateSchema(kind, { ...file, data });
+  const again = validateSchema(kind, lazySourceFile(file.path, file.text, data));
   if (again.problems.length > 0) return { problems: result.problems, usable: false };
   file.data = data;
   return { problems: result.problems, usable: true };

@@ -4,7 +4,7 @@
 import { closeSync, fstatSync, openSync, readSync, realpathSync, constants } from 'node:fs';
 import { sep } from 'node:path';
 
-export type ReadResult = { ok: true; text: string } | { ok: false; line: number; message: string; title: string };
+export type ReadResult = { ok: true; text: string; mode?: number } | { ok: false; line: number; message: string; title: string; code?: string };
 
 function kindOf(stats: import('node:fs').Stats): string | undefined {
   if (stats.isFile()) return undefined;
@@ -77,7 +77,7 @@ export function readRepoText(root: string, path: string, limit: number, what = '
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ELOOP' && code !== 'EMLINK') return fail(`cannot read ${what}: ${code ?? 'error'}`, 'Unreadable file');
+    if (code !== 'ELOOP' && code !== 'EMLINK') return { ...fail(`cannot read ${what}: ${code ?? 'error'}`, 'Unreadable file'), ...(code ? { code } : {}) } as ReadResult;
     const outside = symlinkProblem(root, path, what);
     if (outside) return outside;
     try {
@@ -100,7 +100,8 @@ export function readRepoText(root: string, path: string, limit: number, what = '
       if (length === buffer.length) break;
     }
     if (length === buffer.length) return fail(`${what} changed while it was read; run again`, 'Unreadable file');
-    return decodeText(buffer.subarray(0, length), what);
+    const decoded = decodeText(buffer.subarray(0, length), what);
+    return decoded.ok ? { ...decoded, mode: stats.mode } : decoded;
   } catch (err) {
     return fail(`cannot read ${what}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, 'Unreadable file');
   } finally {

@@ -142,11 +142,37 @@ export function parseYamlFile(path: string, text: string): { file?: SourceFile; 
     if (err instanceof RangeError) return { problems: [problemAt(path, 1, 1, 'the YAML is nested too deeply to read; a template is a few levels deep', 'Too deeply nested')] };
     return { problems: [problemAt(path, 1, 1, `cannot read YAML: ${firstLine(message)}`, 'YAML error')] };
   }
-  const file: SourceFile = { path, text, doc, lineCounter, data };
+  const file = lazySourceFile(path, text, data);
   // NUL is rare: look for it in the text first (YAML writes it as \0, \x00 or \u0000), walk only then.
   const nul = /\\(0|x00|u0000|U00000000)|\0/.test(text) ? nulPath(data) : undefined;
   if (nul) return { problems: [problemAtPath(file, nul.path, `${nul.path.length > 0 ? nul.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') : 'the template'} contains a NUL character (\\0); remove it`, 'NUL character')] };
   return { file, problems: [] };
+}
+
+/**
+ * A parsed file whose syntax tree (for positions in messages) is built again only when a message
+ * needs it: a plan of thousands of valid templates keeps just their data, not thousands of trees.
+ */
+export function lazySourceFile(path: string, text: string, data: unknown): SourceFile {
+  let tree: { doc: Document.Parsed; lineCounter: LineCounter } | undefined;
+  const parsed = () => {
+    if (!tree) {
+      const lineCounter = new LineCounter();
+      tree = { doc: parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true, merge: true }), lineCounter };
+    }
+    return tree;
+  };
+  return {
+    path,
+    text,
+    data,
+    get doc() {
+      return parsed().doc;
+    },
+    get lineCounter() {
+      return parsed().lineCounter;
+    },
+  };
 }
 
 function firstLine(message: string): string {
