@@ -2,6 +2,7 @@
 // inside the repository are read, never more than a limit (a FIFO would block, /dev/zero never
 // ends), and text that is not UTF-8 gets the line and the fix instead of a parser's confusion.
 import { closeSync, fstatSync, openSync, readSync, realpathSync, constants } from 'node:fs';
+import { isUtf8 } from 'node:buffer';
 import { sep } from 'node:path';
 
 export type ReadResult = { ok: true; text: string; mode?: number } | { ok: false; line: number; message: string; title: string; code?: string };
@@ -54,7 +55,7 @@ export function decodeText(bytes: Buffer, what: string): ReadResult {
     }
     return fail(`binary file (contains NUL bytes, first on line ${lineAt(bytes, nul)}); expected a UTF-8 text file`, 'Binary file');
   }
-  const bad = firstInvalidUtf8(bytes);
+  const bad = isUtf8(bytes) ? -1 : firstInvalidUtf8(bytes);
   if (bad >= 0) {
     const byte = bytes[bad]!.toString(16).toUpperCase().padStart(2, '0');
     const latin = bytes[bad]! >= 0xa0 ? ' (it looks like Latin-1 or Windows-1252)' : '';
