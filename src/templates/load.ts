@@ -2,7 +2,7 @@
 // convention layout `images/<name>/Dockerfile` (with `container-assets/`), which needs no YAML;
 // variant Dockerfiles beside it (`<variant>.Dockerfile`, `Dockerfile.<variant>`) and a template's
 // `spec.variants` each become an image of their own.
-import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../lib/errors.js';
 import type { Problem } from './problems.js';
@@ -32,6 +32,18 @@ export function resolveRoot(dir: string): string {
   if (!existsSync(abs)) throw new UserError(`no such directory: ${dir}`);
   if (!statSync(abs).isDirectory()) throw new UserError(`not a directory: ${dir}`);
   return basename(abs) === TEMPLATE_DIR ? resolve(abs, '..') : abs;
+}
+
+/** Whether an existing `dir` resolves (through symlinks) inside `root`; a missing one is inside. */
+function insideRoot(root: string, dir: string): boolean {
+  let real: string;
+  try {
+    real = realpathSync.native(dir);
+  } catch {
+    return true;
+  }
+  const base = realpathSync.native(root);
+  return real === base || real.startsWith(base + sep);
 }
 
 function entries(dir: string): Dirent[] {
@@ -160,7 +172,12 @@ export function loadTemplates(root: string, options: LoadOptions = {}): { repo: 
   const repo: TemplateRepo = { root, images: [], environments: [], secrets: [] };
   let files = 0;
   for (const kind of ['image', 'environment', 'secret'] as const) {
-    for (const path of listYaml(join(root, TEMPLATE_DIR, KIND_DIRS[kind]))) {
+    const dir = join(root, TEMPLATE_DIR, KIND_DIRS[kind]);
+    if (!insideRoot(root, dir)) {
+      problems.push({ file: relativePath(root, dir), line: 0, column: 0, message: 'this folder is a symbolic link that leaves the repository; templates must be inside it', title: 'Path outside repository' });
+      continue;
+    }
+    for (const path of listYaml(dir)) {
       files++;
       const file = readSource(root, path, problems);
       if (!file) continue;

@@ -81,6 +81,22 @@ describe('files that are not files', () => {
     rmSync(outside, { recursive: true, force: true });
   });
 
+  test('a template folder that is a symlink out of the repository is not read', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'bi-linked-repo-'));
+    try {
+      mkdirSync(join(elsewhere, '.coder'));
+      symlinkSync(join(outside), join(elsewhere, '.coder/environments'));
+      writeFileSync(join(outside, 'env.yaml'), 'name: SECRET-CONTENT\n');
+      const { code, stdout } = await runCli(['validate', elsewhere]);
+      expect(code).toBe(1);
+      expect(stdout).toContain('.coder/environments: this folder is a symbolic link that leaves the repository; templates must be inside it');
+      expect(stdout).not.toContain('SECRET-CONTENT');
+    } finally {
+      rmSync(join(outside, 'env.yaml'), { force: true });
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+  });
+
   test('FIFOs, directories, devices and links out are reported at once, their targets never echoed', async () => {
     const started = Date.now();
     const { code, stdout, stderr } = await runCli(['validate', repo]);
