@@ -1,7 +1,7 @@
 // Input hashes for build avoidance (G4): a content hash of everything that goes into an image
 // apart from its parents, combined with the parents' digests once those are known.
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import type { ImageNode } from './graph.js';
