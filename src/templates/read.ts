@@ -92,15 +92,14 @@ export function readRepoText(root: string, path: string, limit: number, what = '
     const kind = kindOf(stats);
     if (kind) return fail(`${what} is ${kind}, not a regular file`, 'Not a file');
     if (stats.size > limit) return fail(`file is ${stats.size} bytes; ${limitText(what, limit)}`, 'File too large');
-    const buffer = Buffer.allocUnsafe(stats.size + 1);
+    // Read the size fstat reported (a regular file: no reading past it, no extra probe call).
+    const buffer = Buffer.allocUnsafe(stats.size);
     let length = 0;
-    for (;;) {
+    while (length < buffer.length) {
       const n = readSync(fd, buffer, length, buffer.length - length, null);
       if (n === 0) break;
       length += n;
-      if (length === buffer.length) break;
     }
-    if (length === buffer.length) return fail(`${what} changed while it was read; run again`, 'Unreadable file');
     const decoded = decodeText(buffer.subarray(0, length), what);
     return decoded.ok ? { ...decoded, mode: stats.mode } : decoded;
   } catch (err) {
