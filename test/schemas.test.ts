@@ -42,3 +42,11 @@ test('the examples validate against the schemas as editors would see them', asyn
     expect(validate(parse(readFileSync(file, 'utf8')))).toBe(true);
   }
 });
+
+test('the compiled validators (src/templates/schema-validators.js) are current: run node scripts/compile-schemas.mjs', async () => {
+  // @ts-expect-error plain ESM script without types
+  const { compileSchemas, DECLARATIONS, OUTPUT } = await import('../scripts/compile-schemas.mjs');
+  expect(readFileSync(OUTPUT, 'utf8')).toBe(compileSchemas());
+  expect(readFileSync(OUTPUT.replace(/\.js$/, '.d.ts'), 'utf8')).toBe(DECLARATIONS);
+  expect(compileSchemas()).toBe(compileSchemas());
+});

@@ -2,7 +2,7 @@ import type { CliIO } from './command.js';
 import { commands } from './commands/index.js';
 import { describeError, exitCodeOf } from '../lib/errors.js';
 
-import { VERSION } from './version.js';
+export const VERSION = '0.1.0';
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -35,13 +35,13 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.err(`build-image: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
-  const command = await entry.load();
-  // `--help` wins over every other flag, and over errors in them.
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.out(command.help);
-    return 0;
-  }
   try {
+    const command = await entry.load();
+    // `--help` wins over every other flag, and over errors in them.
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(command.help);
+      return 0;
+    }
     return await command.run(rest, io);
   } catch (err) {
     // Usage errors already start with the command's name.

@@ -1,11 +1,12 @@
 // The image dependency graph (G1, G2): edges from Dockerfile FROM lines (and COPY --from)
 // to the templates that publish those repositories, with variants told apart by tag.
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { analyzeDockerfile, type DockerfileAnalysis } from '../dockerfile/analyze.js';
-import { DEFAULT_TAG, formatReference, normalizedName, parseReference, type ImageReference } from '../systems/registry/reference.js';
+import { formatReference, parseReference, type ImageReference } from '../systems/registry/reference.js';
 import { buildArgsOf, imageProblem, isInside } from '../templates/check.js';
 import { relativePath } from '../templates/load.js';
+import { readRepoText } from '../templates/read.js';
+import { Publishers, promotedTags } from './published.js';
 import type { Problem } from '../templates/problems.js';
 import type { ImageTemplate, TemplateRepo } from '../templates/types.js';
 import type { PlannedFrom } from '../plan/types.js';
@@ -17,10 +18,14 @@ export interface ImageNode {
   /** Dockerfile path relative to the repo root, and its text ('' when missing). */
   dockerfile: string;
   dockerfileText: string;
+  /** File mode of the Dockerfile as read (for the context hash, so it is not stat'ed again). */
+  dockerfileMode?: number;
   analysis?: DockerfileAnalysis;
   from: PlannedFrom[];
   parents: string[];
   externalBases: string[];
+  /** What a person should know about the bases: `uses X from the registry; not built here`. */
+  notes: string[];
 }
 
 export interface ImageGraph {
@@ -28,40 +33,10 @@ export interface ImageGraph {
   children: Map<string, string[]>;
 }
 
-/** Which template publishes the image a reference names; undefined for outside images. */
-export class Publishers {
-  private readonly byName = new Map<string, ImageTemplate[]>();
+export { Publishers } from './published.js';
 
-  constructor(images: readonly ImageTemplate[]) {
-    for (const t of images) {
-      let key: string;
-      try {
-        key = normalizedName(parseReference(t.spec.image));
-      } catch {
-        continue; // reported by the template checks
-      }
-      this.byName.set(key, [...(this.byName.get(key) ?? []), t]);
-    }
-  }
-
-  /**
-   * The template a reference resolves to. Several templates may publish one repository as
-   * variants: the one whose tags include the reference's tag wins; failing that, the single
-   * template without fixed tags. A reference pinned by digest is outside the graph.
-   */
-  resolve(ref: ImageReference): { template?: ImageTemplate; ambiguous?: ImageTemplate[] } {
-    if (ref.digest) return {};
-    const candidates = this.byName.get(normalizedName(ref));
-    if (!candidates) return {};
-    if (candidates.length === 1) return { template: candidates[0] };
-    const tag = ref.tag ?? DEFAULT_TAG;
-    const tagged = candidates.filter((t) => t.spec.tags.includes(tag));
-    if (tagged.length === 1) return { template: tagged[0] };
-    const untagged = candidates.filter((t) => t.spec.tags.length === 0);
-    if (tagged.length === 0 && untagged.length === 1) return { template: untagged[0] };
-    return { ambiguous: tagged.length > 1 ? tagged : candidates };
-  }
-}
+/** Dockerfiles are read whole into memory: refuse absurd ones. */
+const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
 
 const COPY_FROM = /^\s*COPY\s+(?:--\S+\s+)*--from=(\S+)/i;
 
@@ -69,9 +44,14 @@ const COPY_FROM = /^\s*COPY\s+(?:--\S+\s+)*--from=(\S+)/i;
  * `buildArgOverrides` (the CLI's `--build-arg`, the action's `build-args`) apply to every image
  * that declares the name as a parameter or as an ARG of its Dockerfile, as docker does.
  */
-export function buildGraph(repo: TemplateRepo, buildArgOverrides: Readonly<Record<string, string>> = {}): { graph: ImageGraph; problems: Problem[] } {
+export function buildGraph(
+  repo: TemplateRepo,
+  buildArgOverrides: Readonly<Record<string, string>> = {},
+  branch?: string,
+): { graph: ImageGraph; problems: Problem[] } {
   const problems: Problem[] = [];
-  const publishers = new Publishers(repo.images);
+  const publishers = new Publishers(repo.images, branch);
+  problems.push(...duplicateTagProblems(publishers));
   const nodes = new Map<string, ImageNode>();
   for (const template of repo.images) {
     if (nodes.has(template.name)) continue; // duplicate names are reported by the checks
@@ -85,10 +65,18 @@ export function buildGraph(repo: TemplateRepo, buildArgOverrides: Readonly<Recor
       from: [],
       parents: [],
       externalBases: [],
+      notes: [],
     };
     nodes.set(template.name, node);
-    if (!isInside(repo.root, dockerfilePath) || !existsSync(dockerfilePath)) continue; // reported by the checks
-    node.dockerfileText = readFileSync(dockerfilePath, 'utf8');
+    if (!isInside(repo.root, dockerfilePath)) continue; // reported by the checks
+    const read = readRepoText(repo.root, dockerfilePath, MAX_DOCKERFILE_BYTES, 'the Dockerfile');
+    if (!read.ok && (read.code === 'ENOENT' || read.code === 'ENOTDIR')) continue; // missing: reported by the checks
+    if (!read.ok) {
+      problems.push({ file: node.dockerfile, line: read.line, column: read.line > 0 ? 1 : 0, message: read.message, title: read.title });
+      continue;
+    }
+    node.dockerfileText = read.text;
+    node.dockerfileMode = read.mode;
     const analysis = analyzeDockerfile(node.dockerfileText, { ...node.buildArgs, ...buildArgOverrides });
     node.analysis = analysis;
     for (const [name, value] of Object.entries(buildArgOverrides)) {
@@ -97,27 +85,25 @@ export function buildGraph(repo: TemplateRepo, buildArgOverrides: Readonly<Recor
     for (const p of analysis.problems) problems.push({ file: node.dockerfile, line: p.line, column: p.column, message: p.message, title: 'Dockerfile' });
     const parents = new Set<string>();
     const external = new Set<string>();
+    const notes = new Set<string>();
     const link = (ref: ImageReference, line: number, column: number): string | undefined => {
-      const { template: parent, ambiguous } = publishers.resolve(ref);
-      if (ambiguous) {
-        problems.push({
-          file: node.dockerfile,
-          line,
-          column,
-          title: 'Ambiguous base image',
-          message: `${formatReference(ref)} is published by several templates (${ambiguous.map((t) => `${t.name} [${t.spec.tags.join(', ') || 'no tags'}]`).join(', ')}) and the tag '${ref.tag ?? DEFAULT_TAG}' does not pick one; add it to one template's spec.tags`,
-        });
-        return undefined;
-      }
-      if (parent) {
+      const resolution = publishers.resolve(ref);
+      if (resolution.kind === 'template') {
+        const parent = resolution.template;
         if (parent.name === template.name) {
-          problems.push({ file: node.dockerfile, line, column, title: 'Dependency cycle', message: `dependency cycle: ${template.name} -> ${template.name} (the image builds FROM the repository it publishes)` });
+          problems.push({ file: node.dockerfile, line, column, title: 'Dependency cycle', message: `dependency cycle: ${template.name} -> ${template.name} (the image builds FROM the tag it publishes)` });
           return undefined;
         }
         parents.add(parent.name);
         return parent.name;
       }
-      external.add(formatReference(ref));
+      const formatted = formatReference(ref);
+      external.add(formatted);
+      const built = resolution.sameRepository;
+      const here = built.length > 0 && !ref.digest
+        ? ` (this repository builds ${[...new Set(built.flatMap((t) => promotedTags(t.spec.tags)))].sort().map((tag) => `:${tag}`).join(', ')} of it, not :${ref.tag ?? 'latest'})`
+        : '';
+      notes.add(`${node.dockerfile}:${line}: uses ${formatted} from the registry; not built here${here}`);
       return undefined;
     };
     for (const f of analysis.froms) {
@@ -141,6 +127,7 @@ export function buildGraph(repo: TemplateRepo, buildArgOverrides: Readonly<Recor
     });
     node.parents = [...parents].sort();
     node.externalBases = [...external].sort();
+    node.notes = [...notes];
   }
   const children = new Map<string, string[]>([...nodes.keys()].map((n) => [n, []]));
   for (const node of nodes.values()) for (const p of node.parents) children.get(p)!.push(node.template.name);
@@ -148,6 +135,45 @@ export function buildGraph(repo: TemplateRepo, buildArgOverrides: Readonly<Recor
   const graph = { nodes, children };
   problems.push(...cycleProblems(graph));
   return { graph, problems };
+}
+
+/** One problem per template and clashing set of templates, naming every file involved. */
+function duplicateTagProblems(publishers: Publishers): Problem[] {
+  const clashes = new Map<ImageTemplate, Map<string, { references: string[]; others: ImageTemplate[] }>>();
+  for (const duplicate of publishers.duplicates()) {
+    for (const t of duplicate.templates) {
+      const others = duplicate.templates.filter((o) => o !== t);
+      const key = others.map((o) => o.name).join(',');
+      const byOthers = clashes.get(t) ?? new Map<string, { references: string[]; others: ImageTemplate[] }>();
+      clashes.set(t, byOthers);
+      const entry = byOthers.get(key) ?? { references: [], others };
+      byOthers.set(key, entry);
+      entry.references.push(duplicate.reference);
+    }
+  }
+  const problems: Problem[] = [];
+  for (const [t, byOthers] of clashes) {
+    for (const { references, others } of byOthers.values()) {
+      // The test tags clash whenever the promoted ones do: name those only when alone.
+      const promoted = references.filter((r) => promotedTags(t.spec.tags).some((tag) => r.endsWith(`:${tag}`)));
+      const shown = promoted.length > 0 ? promoted : references;
+      const path = t.variant?.index !== undefined ? ['spec', 'variants', t.variant.index, 'tags'] : t.spec.tags.length > 0 ? ['spec', 'tags'] : ['spec', 'image'];
+      const implicit = t.spec.tags.length === 0 ? ' (a template without fixed tags publishes latest)' : '';
+      problems.push(
+        imageProblem(
+          t,
+          path,
+          `${shown.join(', ')} ${shown.length > 1 ? 'are' : 'is'} published by ${describeTemplate(t)} and by ${others.map(describeTemplate).join(' and ')}${implicit}; give each template its own tags (spec.tags or spec.variants)`,
+          'Tag published twice',
+        ),
+      );
+    }
+  }
+  return problems;
+}
+
+function describeTemplate(t: ImageTemplate): string {
+  return t.variant?.index !== undefined ? `${t.file} (variant ${t.variant.name})` : t.file;
 }
 
 /** Every dependency cycle once, printed `a -> b -> c -> a`, reported at each member's FROM. */

@@ -16,10 +16,9 @@ function sha256(data: string | Buffer): string {
 /** Caches file digests across the images of one plan (contexts often overlap). */
 export class FileHasher {
   private readonly cache = new Map<string, string>();
-
   /**
-   * Records a digest for a file the caller has already read, so the context walk does not
-   * read it again (the plan reads every Dockerfile anyway).
+   * Records a digest for a file the caller has already read, so the context walk does not read
+   * it again (the plan reads every Dockerfile anyway).
    */
   remember(path: string, digest: string): void {
     this.cache.set(path, digest);

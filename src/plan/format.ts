@@ -21,6 +21,7 @@ export function formatPlanText(plan: Plan): string {
       const parents = image.parents.length > 0 ? ` (on ${image.parents.join(', ')})` : '';
       lines.push(`  ${name}  ${image.repository}${parents}`);
       for (const reason of image.reasons) lines.push(`    - ${reason}`);
+      for (const note of image.notes ?? []) lines.push(`    ${note}`);
     }
   });
   return lines.join('\n') + '\n';

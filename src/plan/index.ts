@@ -5,7 +5,7 @@ import { changeReasons } from '../graph/changes.js';
 import { contentHash, FileHasher } from '../graph/hash.js';
 import { changedFilesSince, isNullRevision } from '../systems/git/index.js';
 import { resolveTemplateSources } from './sources.js';
-import { checkRepo } from '../templates/check.js';
+import { checkRepo, forgetRealPaths } from '../templates/check.js';
 import { loadTemplates, resolveRoot } from '../templates/load.js';
 import { formatProblem, sortProblems, type Problem } from '../templates/problems.js';
 import { checkQuantity } from '../templates/quantity.js';
@@ -20,6 +20,8 @@ export interface ValidateOptions {
   credentialNames?: readonly string[];
   /** Build-arg values that override parameter and ARG defaults in every image declaring them. */
   buildArgs?: Readonly<Record<string, string>>;
+  /** The branch being built: a FROM naming its branch tag then depends on the template. */
+  branch?: string;
 }
 
 export interface Validation {
@@ -32,9 +34,10 @@ export interface Validation {
 /** Loads, schema-checks and cross-checks every template, and builds the graph. */
 export function validateRepo(dir: string, options: ValidateOptions = {}): Validation {
   const root = resolveRoot(dir);
+  forgetRealPaths();
   const { repo, problems } = loadTemplates(root, options);
   problems.push(...checkRepo(repo, options));
-  const { graph, problems: graphProblems } = buildGraph(repo, options.buildArgs);
+  const { graph, problems: graphProblems } = buildGraph(repo, options.buildArgs, options.branch);
   problems.push(...graphProblems);
   return { root, repo, graph, problems: sortProblems(problems) };
 }
@@ -97,6 +100,7 @@ export async function createPlan(dir: string, options: PlanOptions = {}): Promis
       parents: node.parents,
       from: node.from,
       externalBases: node.externalBases,
+      notes: node.notes,
       buildArgs: node.buildArgs,
       smoke: spec.smoke.map(({ name: n, run }) => ({ name: n, run })),
       reasons: reasons.get(name) ?? [],

@@ -49,8 +49,10 @@ export interface PlannedImage {
   parents: string[];
   /** FROM lines, with the parent template where one matched. */
   from: PlannedFrom[];
-  /** Images outside this repo that the Dockerfile builds on. */
+  /** Images not built here that the Dockerfile builds on (pulled from the registry as they are). */
   externalBases: string[];
+  /** Notes for people, one per outside base: `line 1: uses X from the registry; not built here`. */
+  notes?: string[];
   /** Parameter values (defaults and overrides) that become --build-arg. */
   buildArgs: Record<string, string>;
   credentials?: string;

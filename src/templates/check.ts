@@ -34,16 +34,40 @@ function relativePath(root: string, path: string): string {
 
 /** Whether `path` (absolute) is inside `root`, following symlinks that exist. */
 export function isInside(root: string, path: string): boolean {
-  const real = (p: string): string => {
+  const base = realRoot(root);
+  let target = realPaths.get(path);
+  if (target === undefined) {
     try {
-      return realpathSync(p);
+      target = realpathSync.native(path);
     } catch {
-      return p;
+      target = resolve(path); // does not exist (yet): judge the path as written
     }
-  };
-  const base = real(root);
-  const target = existsSync(path) ? real(path) : resolve(path);
+    realPaths.set(path, target);
+  }
   return target === base || target.startsWith(base + sep);
+}
+
+const realRoots = new Map<string, string>();
+const realPaths = new Map<string, string>();
+
+/** Forgets the real paths looked up so far; each validation starts afresh (files may have moved). */
+export function forgetRealPaths(): void {
+  realRoots.clear();
+  realPaths.clear();
+}
+
+/** The root's real path, looked up once per root: a plan asks thousands of times. */
+function realRoot(root: string): string {
+  let real = realRoots.get(root);
+  if (real === undefined) {
+    try {
+      real = realpathSync.native(root);
+    } catch {
+      real = root;
+    }
+    realRoots.set(root, real);
+  }
+  return real;
 }
 
 /** Resolved build args of an image: parameter values over defaults, stringified. */
@@ -161,8 +185,24 @@ export function checkRepo(repo: TemplateRepo, options: CheckOptions = {}): Probl
   return problems;
 }
 
+const IMAGE_NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
+
 function checkImage(repo: TemplateRepo, t: ImageTemplate, options: CheckOptions): Problem[] {
   const problems: Problem[] = [];
+  const variantIndex = t.variant?.index;
+  if (variantIndex !== undefined) {
+    const spec = (t.source?.data as { spec?: Record<string, unknown> } | undefined)?.spec;
+    // Reported once, on the first variant.
+    if (variantIndex === 0 && spec && Array.isArray(spec.tags)) {
+      problems.push(imageProblem(t, ['spec', 'tags'], 'spec.tags and spec.variants both set: with variants, each variant lists its own tags; move these tags into the variants', 'Conflicting keys'));
+    }
+    if (!IMAGE_NAME.test(t.name)) {
+      const named = spec && Array.isArray(spec.variants) && (spec.variants[variantIndex] as { name?: unknown })?.name !== undefined;
+      problems.push(
+        imageProblem(t, ['spec', 'variants', variantIndex, named ? 'name' : 'tags'], `variant image name '${t.name}' (template name, '-', variant name) is not a valid name: lowercase letters, digits, '.', '_' and '-', at most 63 characters; give the variant a shorter 'name'`, 'Invalid name'),
+      );
+    }
+  }
   try {
     const ref = parseReference(t.spec.image);
     if (ref.tag !== undefined || ref.digest !== undefined) {

@@ -1,40 +1,38 @@
-// JSON Schema validation of templates (ajv, draft 2020-12, allErrors), with messages rewritten
-// for people: one message per real mistake, placed on the YAML node it is about.
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import imageSchema from '../../schemas/image.schema.json' with { type: 'json' };
-import environmentSchema from '../../schemas/environment.schema.json' with { type: 'json' };
-import secretSchema from '../../schemas/secret.schema.json' with { type: 'json' };
+// JSON Schema validation of templates (draft 2020-12, allErrors), with messages rewritten for
+// people: one message per real mistake, placed on the YAML node it is about. The validators are
+// compiled from schemas/ at build time (scripts/compile-schemas.mjs, ajv standalone code), so no
+// schema is compiled when the CLI or an action starts.
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import * as compiled from './schema-validators.js';
 import type { Problem } from './problems.js';
 import { problemAtPath, type PathSegment, type SourceFile } from './yaml.js';
 import { closest } from './suggest.js';
 
 export type TemplateKind = 'image' | 'environment' | 'secret';
 
-export const schemas: Record<TemplateKind, Record<string, unknown>> = {
-  image: imageSchema,
-  environment: environmentSchema,
-  secret: secretSchema,
-};
+const validators: Record<TemplateKind, ValidateFunction> = { image: compiled.image, environment: compiled.environment, secret: compiled.secret };
 
-let compiled: Record<TemplateKind, ValidateFunction> | undefined;
-
-function validators(): Record<TemplateKind, ValidateFunction> {
-  if (!compiled) {
-    const ajv = new Ajv2020({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    compiled = {
-      image: ajv.compile(imageSchema),
-      environment: ajv.compile(environmentSchema),
-      secret: ajv.compile(secretSchema),
-    };
-  }
-  return compiled;
+export interface SchemaResult {
+  problems: Problem[];
+  /** Unknown keys (the `additionalProperties` errors), with the known key they likely misspell. */
+  unknownKeys: { path: PathSegment[]; guess?: string }[];
+  /** How many distinct mistakes the schema found (unknown keys included). */
+  errorCount: number;
 }
 
 /** Validates a parsed template against its kind's schema. */
-export function validateSchema(kind: TemplateKind, file: SourceFile): Problem[] {
-  const validate = validators()[kind];
-  if (validate(file.data)) return [];
-  return dropTypoEchoes(reduceErrors(validate.errors ?? [])).map((e) => toProblem(kind, file, e));
+export function validateSchema(kind: TemplateKind, file: SourceFile): SchemaResult {
+  const validate = validators[kind];
+  if (validate(file.data)) return { problems: [], unknownKeys: [], errorCount: 0 };
+  const errors = dropTypoEchoes(reduceErrors(validate.errors ?? []));
+  const unknownKeys = errors
+    .filter((e) => e.keyword === 'additionalProperties')
+    .map((e) => {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      const guess = closest(extra, Object.keys((e.parentSchema as { properties?: object }).properties ?? {}));
+      return { path: [...pathOf(e), extra], ...(guess ? { guess } : {}) };
+    });
+  return { problems: errors.map((e) => toProblem(kind, file, e)), unknownKeys, errorCount: errors.length };
 }
 
 /** A misspelt key shows up twice, as unknown and as missing: keep the "did you mean". */
@@ -133,6 +131,9 @@ function toProblem(kind: TemplateKind, file: SourceFile, error: ErrorObject): Pr
       return problemAtPath(file, [...path, extra], `unknown key '${extra}' in ${where}; ${suggestion}`, 'Unknown key', true);
     }
     case 'type': {
+      if (typeof value === 'number' && !Number.isFinite(value)) {
+        return problemAtPath(file, path, `${where} is a number too large to use (${String(value)}); write a real value`, 'Out of range');
+      }
       const expected = String((error.params as { type: string | string[] }).type)
         .split(',')
         .map((t) => TYPE_NAMES[t] ?? t)

@@ -46,6 +46,12 @@ export interface ImageTemplate {
   /** Parsed YAML; absent for convention-layout images. */
   source?: SourceFile;
   spec: ImageSpec;
+  /**
+   * Set when this image is one variant of a template's `spec.variants` (index into that list)
+   * or a variant Dockerfile of the convention layout (no index); `template` is the name the
+   * variants share.
+   */
+  variant?: { name: string; template: string; index?: number };
 }
 
 export interface EnvValue {

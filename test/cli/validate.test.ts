@@ -7,7 +7,9 @@ const bad = (name: string) => join('test/fixtures/bad', name);
 // Every broken repo: exit 1, and each expected message at its file:line:column.
 test.each([
   ['syntax-error', ['.coder/images/base.yaml:4:12: YAML syntax error']],
-  ['unknown-key', [".coder/images/base.yaml:4:3: unknown key 'contxt' in spec; did you mean 'context'?"]],
+  // One unknown key no longer hides the template's other problems: the misspelt key is read as
+  // the key it misspells, and that context does not exist.
+  ['unknown-key', [".coder/images/base.yaml:4:3: unknown key 'contxt' in spec; did you mean 'context'?", ".coder/images/base.yaml:4:3: context directory './images/base' does not exist"]],
   ['wrong-type', ['.coder/images/base.yaml:5:9: spec.tags must be a list', '.coder/images/base.yaml:8:12: spec.smoke[0].run must be a string', '.coder/environments/env.yaml:8:16: spec[0].env[0].value must be a string']],
   ['wrong-kind', [".coder/images/base.yaml:2:7: type must be 'image'"]],
   ['missing-key', [".coder/images/base.yaml:4:3: spec is missing the required key 'image'"]],
@@ -20,7 +22,11 @@ test.each([
     '.coder/environments/team.yaml:13:14: two primary containers',
     ".coder/environments/team.yaml:15:13: memory '512m' means millibytes",
   ]],
-  ['duplicate-name', [".coder/images/b.yaml:1:7: duplicate image name 'base': also defined in .coder/images/a.yaml"]],
+  ['duplicate-name', [
+    ".coder/images/b.yaml:1:7: duplicate image name 'base': also defined in .coder/images/a.yaml",
+    '.coder/images/a.yaml:5:10: ghcr.io/acme/base:latest is published by .coder/images/a.yaml and by .coder/images/b.yaml (a template without fixed tags publishes latest)',
+    '.coder/images/b.yaml:5:10: ghcr.io/acme/base:latest is published by .coder/images/b.yaml and by .coder/images/a.yaml',
+  ]],
   ['context-escape', [".coder/images/base.yaml:4:12: context '../../' is outside the repository"]],
   ['missing-dockerfile', ['.coder/images/base.yaml:4:12: missing Dockerfile: images/base/Dockerfile does not exist']],
   ['no-from', ['images/base/Dockerfile:1:1: the Dockerfile has no FROM instruction']],
@@ -35,8 +41,13 @@ test.each([
   ['devcontainer', [
     '.coder/environments/dev.yaml:5:19: .devcontainer/devcontainer.json: features are not supported (ghcr.io/devcontainers/features/node:1); install those tools in the Dockerfile instead',
     ".coder/environments/typo.yaml:8:18: unknown key 'fromSecrett' in spec[0].env[0].value; did you mean 'fromSecret'?",
+    ".coder/environments/typo.yaml:8:16: unknown secret 'db'",
   ]],
-  ['ambiguous-variant', ["images/c/Dockerfile:1:6: ghcr.io/acme/base:debian is published by several templates (a [ubuntu], b [centos])"]],
+  // Two templates publishing one repository:tag; the FROM of a tag neither publishes (c) is an outside image, no problem.
+  ['duplicate-tag', [
+    '.coder/images/a.yaml:6:9: ghcr.io/acme/base:ubuntu is published by .coder/images/a.yaml and by .coder/images/b.yaml',
+    '.coder/images/b.yaml:6:9: ghcr.io/acme/base:ubuntu is published by .coder/images/b.yaml and by .coder/images/a.yaml',
+  ]],
 ])('%s: exit 1 with every problem located', async (fixture, expected) => {
   const { code, stdout, stderr } = await runCli(['validate', bad(fixture)]);
   expect(code).toBe(1);
@@ -51,7 +62,10 @@ test('json format: valid flag and problems with file, line, column, message', as
   expect(code).toBe(1);
   expect(JSON.parse(stdout)).toEqual({
     valid: false,
-    problems: [{ file: '.coder/images/base.yaml', line: 4, column: 3, message: "unknown key 'contxt' in spec; did you mean 'context'?" }],
+    problems: [
+      { file: '.coder/images/base.yaml', line: 4, column: 3, message: "unknown key 'contxt' in spec; did you mean 'context'?" },
+      { file: '.coder/images/base.yaml', line: 4, column: 3, message: "context directory './images/base' does not exist" },
+    ],
   });
 });
 
@@ -108,4 +122,12 @@ test('the bundled CLI gives the same verdicts, quickly and without stack traces'
     expect(Date.now() - started).toBeLessThan(5000);
   }
   expect(execFileSync(process.execPath, ['dist/cli/index.js', 'validate', 'examples'], { encoding: 'utf8' })).toContain('valid');
+});
+
+test('each lazily loaded command has the summary the command list shows', async () => {
+  const { commands } = await import('../../src/cli/commands/index.js');
+  for (const entry of commands) {
+    const command = await entry.load();
+    expect([command.name, command.summary]).toEqual([entry.name, entry.summary]);
+  }
 });
