@@ -30,11 +30,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     io.out(`${VERSION}\n`);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.err(`build-image: unknown command '${name}'\n\n${usage()}`);
     return 2;
   }
+  const command = await entry.load();
   // `--help` wins over every other flag, and over errors in them.
   if (rest.includes('--help') || rest.includes('-h')) {
     io.out(command.help);

@@ -42,8 +42,43 @@ async function kanikoBuilder(options: KanikoBuilderOptions): Promise<KanikoBuild
   return new KanikoBuilder(options);
 }
 
+/**
+ * A builder made on first use. The kaniko builder loads the Kubernetes client (most of the
+ * bundle's bytes) and runs an RBAC preflight: a run with nothing to build pays for neither.
+ */
+export class LazyBuilder implements Builder {
+  private real: Promise<Builder> | undefined;
+  constructor(
+    readonly kind: BuilderKind,
+    private readonly create: () => Promise<Builder>,
+  ) {}
+
+  /** True once a build or smoke test asked for the real builder. */
+  get created(): boolean {
+    return this.real !== undefined;
+  }
+
+  private get(): Promise<Builder> {
+    return (this.real ??= this.create());
+  }
+
+  async build(request: BuildRequest): Promise<BuildResult> {
+    return (await this.get()).build(request);
+  }
+
+  async smoke(request: SmokeRequest): Promise<SmokeResult[]> {
+    return (await this.get()).smoke(request);
+  }
+
+  async cleanup(): Promise<void> {
+    // A builder that failed to come up has nothing to clean; its error was reported by the build.
+    const real = await this.real?.catch(() => undefined);
+    await real?.cleanup();
+  }
+}
+
 export async function createBuilder(kind: BuilderKind, settings: BuilderSettings): Promise<Builder> {
-  if (kind === 'kaniko') return kanikoBuilder(kanikoOptions(settings));
+  if (kind === 'kaniko') return new LazyBuilder('kaniko', () => kanikoBuilder(kanikoOptions(settings)));
   return new BuildahBuilder({
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     ...(settings.runId ? { runId: settings.runId } : {}),

@@ -8,7 +8,8 @@
 //      previous manifests of the tags already moved.
 import { AggregateUserError, UserError, describeError } from '../lib/errors.js';
 import { formatRepository, type RegistryClient, type RepositoryName } from '../systems/registry/client.js';
-import { copyImageContent, copyMethod, mapLimit, type CopyMethod } from '../systems/registry/copy.js';
+import { copyImageContent, copyMethod, type CopyMethod } from '../systems/registry/copy.js';
+import { limiter, mapLimit } from '../lib/concurrency.js';
 import type { ManifestBytes } from '../systems/registry/types.js';
 import { parseReference, type ImageReference } from '../systems/registry/reference.js';
 
@@ -123,7 +124,7 @@ export async function promote(client: RegistryClient, requests: readonly Promoti
   }
 
   // 1. check everything before moving anything
-  const limit = semaphore(concurrency);
+  const limit = limiter(concurrency);
   const results = await Promise.allSettled(requests.map((r) => limit(() => check(client, r))));
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as Error] : []));
   if (failures.length === 1) throw new UserError(`nothing promoted: ${describeError(failures[0])}`);
@@ -217,22 +218,6 @@ export function rollbackCommands(promoted: readonly PromotionOutcome[], flags: r
     byTags.set(key, [...(byTags.get(key) ?? []), image]);
   }
   return [...byTags.entries()].map(([tags, images]) => ['build-image promote', ...images, '--to', tags, ...flags].join(' '));
-}
-
-// A small semaphore for the check phase (Promise.allSettled wants every promise up front).
-function semaphore(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (fn) => {
-    while (active >= max) await new Promise<void>((r) => waiting.push(r));
-    active++;
-    try {
-      return await fn();
-    } finally {
-      active--;
-      waiting.shift()?.();
-    }
-  };
 }
 
 /** One entry of the build-image action's `images` output, as far as promotion reads it. */
