@@ -70,12 +70,14 @@ export interface ImageReport {
   smoke: SmokeStatus;
   smokeResults?: SmokeResult[];
   reason?: string;
+  /** Ancestors whose smoke tests did not pass after this image was built on them: never promote it. */
+  untestedAncestors?: string[];
 }
 
 export interface PipelineResult {
   plan: Plan;
   images: Record<string, ImageReport>;
-  /** True when nothing failed, was skipped or was cancelled. */
+  /** True when nothing failed, was skipped or was cancelled, and nothing is built on an untested parent. */
   ok: boolean;
 }
 
@@ -93,6 +95,7 @@ function reportOf(outcome: ImageOutcome, plan: Plan): ImageReport {
   if (outcome.reference) report.reference = outcome.reference;
   if (outcome.inputHash) report.inputHash = outcome.inputHash;
   if (outcome.reason) report.reason = outcome.reason;
+  if (outcome.untestedAncestors) report.untestedAncestors = outcome.untestedAncestors;
   if (outcome.smoke) {
     report.smokeResults = outcome.smoke;
     report.smoke = outcome.smoke.every((r) => r.passed) ? (outcome.smoke.length ? 'passed' : 'none') : 'failed';
@@ -188,7 +191,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   });
   const images: Record<string, ImageReport> = {};
   for (const outcome of outcomes) images[outcome.name] = reportOf(outcome, plan);
-  const ok = Object.values(images).every((r) => r.status === 'built' || r.status === 'reused');
+  const ok = Object.values(images).every((r) => (r.status === 'built' || r.status === 'reused') && !r.untestedAncestors);
   return { plan, images, ok };
 }
 
@@ -212,9 +215,10 @@ export function imagesOutput(result: PipelineResult): Record<string, unknown> {
       smoke: report.smoke,
       durationMs: report.durationMs,
       ...(report.reason ? { reason: report.reason } : {}),
-      // What a promotion step should do once this image passed: `build-image promote
-      // <repository> --digest <digest> --from <from> --to <to>`.
-      ...(report.digest && (report.status === 'built' || report.status === 'reused') && report.smoke !== 'failed'
+      ...(report.untestedAncestors ? { untestedAncestors: report.untestedAncestors } : {}),
+      // What a promotion step should do once this image and all its ancestors passed:
+      // `build-image promote <repository> --digest <digest> --from <from> --to <to>`.
+      ...(report.digest && (report.status === 'built' || report.status === 'reused') && report.smoke !== 'failed' && !report.untestedAncestors
         ? { promote: { from: testTag(result.plan.images[report.name]!), to: promotionTags(result.plan.images[report.name]!) } }
         : {}),
     };
@@ -245,7 +249,7 @@ export function summaryMarkdown(result: PipelineResult): string {
     for (const r of reports) {
       const digest = r.digest ? `\`${r.digest.slice(0, 19)}…\`` : '';
       const smoke = r.smokeResults ? describeSmoke({ passed: r.smoke === 'passed', results: r.smokeResults }) : r.smoke;
-      lines.push(`| ${cell(r.name)}${r.requested ? '' : ' (ancestor)'} | ${r.status} | ${digest} | ${r.status === 'skipped' ? '' : seconds(r.durationMs)} | ${cell(smoke)} |`);
+      lines.push(`| ${cell(r.name)}${r.requested ? '' : ' (ancestor)'} | ${r.status}${r.untestedAncestors ? ' on an untested parent' : ''} | ${digest} | ${r.status === 'skipped' ? '' : seconds(r.durationMs)} | ${cell(smoke)} |`);
     }
     lines.push('');
   }
@@ -268,7 +272,7 @@ export function summaryMarkdown(result: PipelineResult): string {
 export function summaryText(result: PipelineResult): string {
   const rows = Object.values(result.images).map((r) => [
     r.name,
-    r.status,
+    r.untestedAncestors ? `${r.status} (untested parent)` : r.status,
     r.reference ?? '',
     r.status === 'skipped' ? '' : seconds(r.durationMs),
     r.smokeResults ? describeSmoke({ passed: r.smoke === 'passed', results: r.smokeResults }) : r.smoke,

@@ -15,3 +15,11 @@ test('promotion requests come from what the build tested; the rest are left out 
   ]);
   expect(leftOut).toEqual(['broken: not promoted (built, smoke tests failed)', 'child: not promoted (skipped)']);
 });
+
+test('an image built on an untested parent is refused, even with a promote hint', () => {
+  const { requests, leftOut } = requestsFromBuild({
+    child: { status: 'built', digest: D, repository: 'ghcr.io/acme/child', smoke: 'passed', untestedAncestors: ['base'], promote: { from: 'test', to: ['latest'] } },
+  });
+  expect(requests).toEqual([]);
+  expect(leftOut).toEqual(['child: not promoted (built on an untested parent: the smoke tests of base did not pass)']);
+});

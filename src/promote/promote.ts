@@ -226,6 +226,8 @@ export interface BuiltImage {
   digest?: string | null;
   repository?: string;
   smoke?: string;
+  /** Set when the image was built on a parent whose smoke tests then failed: never promoted. */
+  untestedAncestors?: string[];
   promote?: { from: string; to: string[] };
 }
 
@@ -239,6 +241,10 @@ export function requestsFromBuild(images: Readonly<Record<string, BuiltImage>>):
   const requests: PromotionRequest[] = [];
   const leftOut: string[] = [];
   for (const [name, image] of Object.entries(images)) {
+    if (image.untestedAncestors?.length) {
+      leftOut.push(`${name}: not promoted (built on an untested parent: the smoke tests of ${image.untestedAncestors.join(', ')} did not pass)`);
+      continue;
+    }
     if (!image.promote || !image.digest || !image.repository) {
       leftOut.push(`${name}: not promoted (${image.status ?? 'unknown status'}${image.smoke === 'failed' ? ', smoke tests failed' : ''})`);
       continue;
