@@ -32,7 +32,8 @@ export interface SmokeRequest {
   name: string;
   /** Image to test, pinned by digest: host/repo@sha256:... */
   image: string;
-  commands: { name: string; run: string }[];
+  /** Each command with its own timeout in seconds (a timed-out command fails, exit code 124). */
+  commands: { name: string; run: string; timeout?: number }[];
   insecureRegistries: string[];
   credentials?: string;
   signal?: AbortSignal;

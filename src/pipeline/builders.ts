@@ -1,7 +1,7 @@
 // Picks the builder the action or CLI asked for, and the dry-run stand-ins that print what
 // would run instead of running it.
 import { createHash } from 'node:crypto';
-import { BuildahBuilder, budArgs, fromArgs, localImageName, pushArgs, runArgs, type BuildahFiles } from '../builders/buildah/builder.js';
+import { BuildahBuilder, budArgs, fromArgs, localImageName, pushArgs, runArgs, smokeScript, splitDestinations, type BuildahFiles } from '../builders/buildah/builder.js';
 import { Buildah } from '../systems/buildah/index.js';
 import type { Builder, BuildRequest, BuildResult, SmokeRequest, SmokeResult } from '../builders/types.js';
 import type { KanikoBuilder, KanikoBuilderOptions } from '../builders/kaniko/builder.js';
@@ -107,12 +107,13 @@ export class BuildahDryRun implements Builder {
       ...(request.credentials ? { authFile: `$TMP/${request.name}/auth.json` } : {}),
     };
     const local = localImageName(request.name, 'dry-run');
+    const { push, retag } = splitDestinations(request.destinations);
     const lines = [
       `# ${request.name}: ${files.dockerfile} holds:`,
       ...request.dockerfile.trimEnd().split('\n').map((l) => `#   ${l}`),
       this.command(budArgs(request, files, local, this.buildah.isolation)),
-      ...pushArgs(request, files, local).map((args) => this.command(args)),
-      this.command(['rmi', local]),
+      ...pushArgs({ ...request, destinations: push }, files, local).map((args) => this.command(args)),
+      ...retag.map(({ from, to }) => `# tag docker://${from} as docker://${to} (the pushed manifest under another tag; no blobs move)`),
       '',
     ];
     this.print(lines.join('\n'));
@@ -124,7 +125,8 @@ export class BuildahDryRun implements Builder {
     const lines = [
       `# ${request.name}: smoke tests`,
       this.command(fromArgs(request, container, request.credentials ? '$TMP/auth.json' : undefined)),
-      ...request.commands.map((c) => this.command(runArgs(container, c.run, this.buildah.isolation))),
+      `# one run for all commands, each with its own exit code${request.commands.some((c) => c.timeout !== undefined) ? ' and timeout' : ''}:`,
+      this.command(runArgs(container, smokeScript(request.commands, '::marker::'), this.buildah.isolation)),
       this.command(['rm', container]),
       '',
     ];

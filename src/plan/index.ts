@@ -94,7 +94,7 @@ export async function createPlan(dir: string, options: PlanOptions = {}): Promis
       from: node.from,
       externalBases: node.externalBases,
       buildArgs: node.buildArgs,
-      smoke: spec.smoke.map(({ name: n, run }) => ({ name: n, run })),
+      smoke: spec.smoke.map(({ name: n, run, timeout }) => ({ name: n, run, ...(timeout !== undefined ? { timeout } : {}) })),
       reasons: reasons.get(name) ?? [],
       selected: reasons.has(name),
       contentHash: contentHash(root, node, hasher),
