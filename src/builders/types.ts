@@ -40,6 +40,9 @@ export interface SmokeRequest {
   log: (line: string) => void;
 }
 
+/** The exit code of a smoke command its own timeout stopped (as coreutils' `timeout`). */
+export const SMOKE_TIMEOUT_EXIT_CODE = 124;
+
 export interface SmokeResult {
   name: string;
   passed: boolean;

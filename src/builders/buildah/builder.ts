@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Buildah, ExecAbortedError, type BuildahSettings } from '../../systems/buildah/index.js';
-import type { Builder, BuildRequest, BuildResult, SmokeRequest, SmokeResult } from '../types.js';
+import { SMOKE_TIMEOUT_EXIT_CODE, type Builder, type BuildRequest, type BuildResult, type SmokeRequest, type SmokeResult } from '../types.js';
 import { parseReference } from '../../systems/registry/reference.js';
 import type { RegistryClient } from '../../systems/registry/client.js';
 import { createRegistryClient } from '../../systems/registry/setup.js';
@@ -166,8 +166,6 @@ export function parseSmokeLine(line: string, marker: string): { kind: 'output'; 
   return { kind: 'output', text: line };
 }
 
-/** The exit code a smoke command gets when its timeout kills it (as coreutils' `timeout`). */
-export const SMOKE_TIMEOUT_EXIT_CODE = 124;
 
 /**
  * The logins for an auth file: every named credential (so private bases can be pulled),
