@@ -24,6 +24,11 @@ export interface BuilderSettings {
    * image and container names) so the post step can clean up after a cancelled job.
    */
   runId?: string;
+  /**
+   * Called once, just before the kaniko builder is made (the first build or smoke test): from
+   * then on it may create pods and secrets, so the action records what its post step needs.
+   */
+  onFirstUse?(): void;
 }
 
 function kanikoOptions(settings: BuilderSettings): KanikoBuilderOptions {
@@ -78,7 +83,13 @@ export class LazyBuilder implements Builder {
 }
 
 export async function createBuilder(kind: BuilderKind, settings: BuilderSettings): Promise<Builder> {
-  if (kind === 'kaniko') return new LazyBuilder('kaniko', () => kanikoBuilder(kanikoOptions(settings)));
+  if (kind === 'kaniko') {
+    return new LazyBuilder('kaniko', () => {
+      settings.onFirstUse?.();
+      return kanikoBuilder(kanikoOptions(settings));
+    });
+  }
+  settings.onFirstUse?.();
   return new BuildahBuilder({
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     ...(settings.runId ? { runId: settings.runId } : {}),

@@ -103,11 +103,12 @@ export function run(): Promise<void> {
     const inputs = getInputs();
     const id = runId();
     core.saveState(State.builder, inputs.builder);
-    core.saveState(State.runId, id);
     if (inputs.namespace) core.saveState(State.namespace, inputs.namespace);
     const builder = await createBuilder(inputs.builder, {
       credentials: { named: inputs.credentials },
       runId: id,
+      // The post step cleans up by run id; without one (nothing was built) it has nothing to do.
+      onFirstUse: () => core.saveState(State.runId, id),
       ...(inputs.namespace ? { namespace: inputs.namespace } : {}),
       ...(inputs.executorImage ? { executorImage: inputs.executorImage } : {}),
     });
