@@ -371,11 +371,13 @@ export class BuildahBuilder implements Builder {
 
   /**
    * Removes the private storage: every container (a build killed mid-step leaves its working
-   * container), every image pulled or built, then the directory.
+   * container), every image pulled or built, and the directory.
    */
   async cleanup(): Promise<void> {
     if (!existsSync(this.storageDir)) return;
-    await this.buildah.removeEverything();
+    // vfs keeps images and containers as plain directories (chroot runs mount nothing that
+    // outlives them): removing the directory is enough. Other drivers mount layers: unmount first.
+    if (this.buildah.storageDriver !== 'vfs') await this.buildah.removeEverything();
     await rm(this.storageDir, { recursive: true, force: true });
   }
 
