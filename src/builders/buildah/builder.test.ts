@@ -87,9 +87,9 @@ test('the smoke script frames each command with its index and exit code, quoting
   const script = smokeScript([{ run: 'echo hi' }, { run: "grep -q 'x' /etc/motd" }], '::m::', 2);
   expect(script.split('\n')).toEqual([
     `__bi_mark() { printf '\\n%s %s\\n' '::m::' "$*"; }`,
-    `__bi_mark start 2; /bin/sh -c 'echo hi' </dev/null 2>&1; __bi_mark end 2 $?`,
-    `__bi_mark start 3; /bin/sh -c 'grep -q '\\''x'\\'' /etc/motd' </dev/null 2>&1; __bi_mark end 3 $?`,
-    'exit 0',
+    `__bi_mark start 2; /bin/sh -c 'echo hi' </dev/null 2>&1; __bi_status=$?; __bi_mark end 2 $__bi_status`,
+    `__bi_mark start 3; /bin/sh -c 'grep -q '\\''x'\\'' /etc/motd' </dev/null 2>&1; __bi_status=$?; __bi_mark end 3 $__bi_status`,
+    'exit $__bi_status',
   ]);
 });
 

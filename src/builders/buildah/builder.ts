@@ -147,13 +147,15 @@ function shellSingleQuote(text: string): string {
  * The script that runs smoke commands one after the other in one container: each through its
  * own `/bin/sh -c` (as `buildah run` of that command would), output merged, framed by marker
  * lines carrying its index and exit code. `marker` is random per run, so no output can fake it.
+ * The script exits with the last command's code, so that one is known even if buildah loses
+ * the end of the output.
  */
 export function smokeScript(commands: readonly { run: string }[], marker: string, firstIndex = 0): string {
   const lines = [`__bi_mark() { printf '\\n%s %s\\n' ${shellSingleQuote(marker)} "$*"; }`];
   commands.forEach((c, i) => {
-    lines.push(`__bi_mark start ${firstIndex + i}; /bin/sh -c ${shellSingleQuote(c.run)} </dev/null 2>&1; __bi_mark end ${firstIndex + i} $?`);
+    lines.push(`__bi_mark start ${firstIndex + i}; /bin/sh -c ${shellSingleQuote(c.run)} </dev/null 2>&1; __bi_status=$?; __bi_mark end ${firstIndex + i} $__bi_status`);
   });
-  lines.push('exit 0');
+  lines.push('exit $__bi_status');
   return lines.join('\n');
 }
 
@@ -357,8 +359,15 @@ export class BuildahBuilder implements Builder {
       finish(SMOKE_TIMEOUT_EXIT_CODE, `timed out after ${timedOut.seconds} s`);
       return results;
     }
-    if (current) finish(exitCode !== 0 ? exitCode : 1, 'the command ended its shell before reporting an exit code');
-    else if (results.length === 0) {
+    if (current?.index === request.commands.length - 1 && exitCode !== 125) {
+      // The last command's end marker was lost (buildah may drop the output's end); the
+      // script's exit code is that command's (125: buildah could not run the container at all).
+      request.log(`(no end marker from buildah; exit code ${exitCode} is the command's)`);
+      finish(exitCode);
+    } else if (current) {
+      const words = tail.filter((l) => l.trim() !== '' && !l.startsWith(marker)).slice(-5);
+      finish(exitCode !== 0 ? exitCode : 1, `buildah run ended (exit code ${exitCode}) during this command${words.length ? `: ${words.join(' / ')}` : ''}`);
+    } else if (results.length === 0) {
       // The script never started (no /bin/sh in the image, buildah could not run it): the first
       // command fails with buildah's exit code and words, as a `buildah run` of it would have.
       const command = request.commands[first]!;
