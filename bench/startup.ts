@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 // @ts-expect-error: a plain ESM script without types
-import { bundle, sourcesHash } from '../scripts/bundle.mjs';
+import { bundle, bundleIsCurrent } from '../scripts/bundle.mjs';
 import { startRegistry } from '../test/harness/registry.js';
 import { pushBusyboxImage } from '../test/harness/buildah.js';
 
@@ -39,8 +39,7 @@ function median(values: number[]): number {
 
 async function main(): Promise<void> {
   process.chdir(root);
-  const stale = !existsSync('dist/SOURCES') || readFileSync('dist/SOURCES', 'utf8').trim() !== (sourcesHash as () => string)();
-  if (stale) {
+  if (!(bundleIsCurrent as () => boolean)()) {
     console.log('dist/ is stale: bundling first');
     await (bundle as () => Promise<unknown>)();
   }

@@ -3,34 +3,38 @@
 // splitting, so what a run does not reach (the Kubernetes client, a CLI command it did not name)
 // sits in dist/chunks/ and is loaded by a dynamic import only when needed. Type checking is
 // `npm run typecheck`'s job. Same sources -> same bytes: no timestamps, content-hashed chunks.
-// Also writes dist/SOURCES, the hash of the inputs, which the test setup compares (sourcesHash).
+// Also writes dist/SOURCES: a hash of the inputs and their list, which the test setup checks
+// (bundleIsCurrent) so tests never run a dist/ built from other sources.
 import { createHash } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(fileURLToPath(import.meta.url), '..', '..');
 
-/** Every file whose content decides the bundles, in a stable order. */
-function inputs() {
-  const files = [];
-  const walk = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) walk(path);
-      else if (/\.(ts|mjs|js|json)$/.test(entry.name) && !/\.test\.ts$/.test(entry.name)) files.push(path);
-    }
-  };
-  walk(join(root, 'src'));
-  files.push(join(root, 'package-lock.json'), join(root, 'scripts', 'bundle.mjs'));
-  return files;
+/**
+ * sha256 over the files a bundle was made from: the repository's own (src/, schemas/, ...
+ * as esbuild's metafile lists them), package-lock.json for everything in node_modules, and
+ * this script. Paths are relative to the repository root.
+ */
+function hashOf(files) {
+  const hash = createHash('sha256');
+  for (const file of [...files, 'package-lock.json', 'scripts/bundle.mjs']) {
+    hash.update(file).update('\0');
+    hash.update(existsSync(join(root, file)) ? readFileSync(join(root, file)) : 'missing').update('\0');
+  }
+  return hash.digest('hex');
 }
 
-/** sha256 over the bundle's inputs (src/ without tests, package-lock.json, this script). */
-export function sourcesHash() {
-  const hash = createHash('sha256');
-  for (const file of inputs()) hash.update(relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
-  return hash.digest('hex');
+/**
+ * True when dist/SOURCES (written by bundle()) still matches the files it lists: a changed,
+ * added import or removed file changes one of them. The test setup uses this.
+ */
+export function bundleIsCurrent() {
+  const record = join(root, 'dist', 'SOURCES');
+  if (!existsSync(record)) return false;
+  const [hash, ...files] = readFileSync(record, 'utf8').split('\n').filter(Boolean);
+  return files.length > 0 && hash === hashOf(files);
 }
 
 /** Entry name (path under dist/ without .js) -> source file; new actions and commands are picked up. */
@@ -88,7 +92,10 @@ export async function bundle() {
   // The root package.json says "type": "module"; dist/ says so too, for a copy of dist/ alone.
   writeFileSync(join(root, 'dist', 'package.json'), '{\n  "type": "module"\n}\n');
   chmodSync(join(root, 'dist', 'cli', 'index.js'), 0o755);
-  writeFileSync(join(root, 'dist', 'SOURCES'), `${sourcesHash()}\n`);
+  const files = Object.keys(result.metafile.inputs)
+    .filter((file) => !file.startsWith('node_modules/'))
+    .sort();
+  writeFileSync(join(root, 'dist', 'SOURCES'), `${hashOf(files)}\n${files.join('\n')}\n`);
   return result;
 }
 

@@ -6,17 +6,14 @@
 //
 // Tests that run the action bundles and the CLI (test/actions, test/registry/actions, test/cli)
 // must test the current sources, not a dist/ left from an older checkout: when the hash of the
-// bundle's inputs differs from dist/SOURCES, dist/ is rebuilt first (esbuild, a few seconds).
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+// bundle's inputs no longer matches dist/SOURCES, dist/ is rebuilt first (esbuild, seconds).
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { bundle, sourcesHash } from '../../scripts/bundle.mjs';
+import { bundle, bundleIsCurrent } from '../../scripts/bundle.mjs';
 
 async function freshBundles() {
-  const sources = join(fileURLToPath(import.meta.url), '..', '..', '..', 'dist', 'SOURCES');
-  const recorded = existsSync(sources) ? readFileSync(sources, 'utf8').trim() : '';
-  if (recorded === sourcesHash()) return;
+  if (bundleIsCurrent()) return;
   const started = Date.now();
   await bundle();
   process.stderr.write(`\nglobal setup: dist/ was built from other sources; rebuilt it in ${Date.now() - started} ms\n`);
