@@ -50,6 +50,8 @@ export interface PipelineOptions {
   onPlan?(plan: Plan, names: readonly string[]): void;
   log(name: string, line: string): void;
   onStart?(name: string): void;
+  /** The image is pushed or reused; its smoke tests (and its children) run next. */
+  onBuilt?(name: string): void;
   onSettled?(report: ImageReport): void;
 }
 
@@ -187,6 +189,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     ...(options.signal ? { signal: options.signal } : {}),
     log: options.log,
     ...(options.onStart ? { onStart: options.onStart } : {}),
+    ...(options.onBuilt ? { onBuilt: options.onBuilt } : {}),
     onSettled: (outcome) => options.onSettled?.(reportOf(outcome, plan)),
   });
   const images: Record<string, ImageReport> = {};

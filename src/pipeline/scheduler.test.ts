@@ -249,7 +249,9 @@ test('a child builds while its parent is smoke-tested; its outcome waits for the
   const builder = new FakeBuilder({ manual: true });
   const settled: string[] = [];
   const smoke = manualVerify(builder.events);
-  const run = scheduleBuilds(options(plan, builder, { verify: smoke.verify, onSettled: (o) => settled.push(`${o.name}:${o.status}`) }));
+  const run = scheduleBuilds(
+    options(plan, builder, { verify: smoke.verify, onBuilt: (name) => settled.push(`${name}:pushed`), onSettled: (o) => settled.push(`${o.name}:${o.status}`) }),
+  );
   await builder.waitStarted('base');
   builder.finish('base');
   await builder.waitStarted('child');
@@ -257,11 +259,11 @@ test('a child builds while its parent is smoke-tested; its outcome waits for the
   await smoke.settle('child', true);
   // The child is built and tested, but its outcome is not final while its parent's tests run.
   await new Promise((r) => setImmediate(r));
-  expect(settled).toEqual([]);
+  expect(settled).toEqual(['base:pushed', 'child:pushed']);
   await smoke.settle('base', true);
   const outcomes = await run;
   expect(builder.events).toEqual(['start base', 'end base', 'smoke base', 'start child', 'end child', 'smoke child', 'smoked child', 'smoked base']);
-  expect(settled).toEqual(['base:built', 'child:built']);
+  expect(settled).toEqual(['base:pushed', 'child:pushed', 'base:built', 'child:built']);
   expect(outcomes.map((o) => [o.name, o.status, o.untestedAncestors, o.reason])).toEqual([
     ['base', 'built', undefined, undefined],
     ['child', 'built', undefined, undefined],

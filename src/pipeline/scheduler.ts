@@ -252,6 +252,8 @@ export interface ScheduleOptions {
   signal?: AbortSignal;
   log(name: string, line: string): void;
   onStart?(name: string): void;
+  /** The image is pushed (or reused): its children may start; its smoke tests run next. */
+  onBuilt?(name: string): void;
   onSettled?(outcome: ImageOutcome): void;
   /** Clock, for tests and the benchmark. */
   now?(): number;
@@ -407,6 +409,7 @@ export async function scheduleBuilds(options: ScheduleOptions): Promise<ImageOut
       const base = { name, requested: requested.has(name), repository: repositories.get(name)! };
       switch (state.state) {
         case 'done':
+          options.onBuilt?.(name);
           finishing.push(finish(name, base, state.value).then(record));
           return;
         case 'failed':

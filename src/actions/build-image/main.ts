@@ -60,39 +60,50 @@ function getInputs(): Inputs {
 }
 
 /**
- * Log groups per image. Groups cannot interleave, so with one build at a time each image's
- * group streams live; with several, a start line is printed live and the image's whole log
- * follows as one group when it finishes.
+ * Log groups per image. Groups cannot interleave or nest. With one build at a time, each
+ * image's build streams live in its group; its smoke tests run beside the next build, so
+ * their lines are kept and shown as the image's own group when its outcome is known (after
+ * the build group that is open then). With several builds at a time, a start line is printed
+ * live and the image's whole log follows as one group when its outcome is known.
  */
 function groupedLogs(live: boolean) {
   const buffered = new Map<string, string[]>();
-  const open = new Set<string>();
+  let streaming: string | undefined; // the image whose build group is open (live mode)
+  const waiting: ImageReport[] = []; // outcomes that came while a build group was open
+  const show = (report: ImageReport): void => {
+    const title = `${report.name}: ${report.status}${report.reference ? ` ${report.reference}` : ''}${report.reason ? ` (${report.reason})` : ''}`;
+    const lines = buffered.get(report.name) ?? [];
+    buffered.delete(report.name);
+    if (lines.length > 0) {
+      core.startGroup(title);
+      for (const line of lines) core.info(line);
+      core.endGroup();
+    } else core.info(title);
+    if (report.status === 'failed') core.error(`${report.name}: ${report.reason ?? 'failed'}`, { title: `build-image: ${report.name}` });
+  };
+  const closeStream = (): void => {
+    core.endGroup();
+    streaming = undefined;
+    for (const report of waiting.splice(0)) show(report);
+  };
   return {
     onStart(name: string): void {
-      if (live) {
+      if (live && streaming === undefined) {
         core.startGroup(`${name}: building`);
-        open.add(name);
+        streaming = name;
       } else core.info(`▶ ${name}: started`);
     },
     log(name: string, line: string): void {
-      if (live || name === '') core.info(line);
+      if (name === '' || name === streaming) core.info(line);
       else (buffered.get(name) ?? buffered.set(name, []).get(name)!).push(line);
     },
+    onBuilt(name: string): void {
+      if (name === streaming) closeStream();
+    },
     onSettled(report: ImageReport): void {
-      const title = `${report.name}: ${report.status}${report.reference ? ` ${report.reference}` : ''}${report.reason ? ` (${report.reason})` : ''}`;
-      if (live) {
-        if (open.delete(report.name)) core.endGroup();
-        core.info(title);
-      } else {
-        const lines = buffered.get(report.name) ?? [];
-        buffered.delete(report.name);
-        if (lines.length > 0) {
-          core.startGroup(title);
-          for (const line of lines) core.info(line);
-          core.endGroup();
-        } else core.info(title);
-      }
-      if (report.status === 'failed') core.error(`${report.name}: ${report.reason ?? 'failed'}`, { title: `build-image: ${report.name}` });
+      if (report.name === streaming) closeStream(); // its build failed or was cancelled
+      if (streaming !== undefined) waiting.push(report);
+      else show(report);
     },
   };
 }
