@@ -62,8 +62,8 @@ function getInputs(): Inputs {
 /**
  * Log groups per image. Groups cannot interleave or nest. With one build at a time, each
  * image's build streams live in its group; its smoke tests run beside the next build, so
- * their lines are kept and shown as the image's own group when its outcome is known (after
- * the build group that is open then). With several builds at a time, a start line is printed
+ * their lines are kept and shown, after the outcome line, as a group of their own once the
+ * outcome is known (after the build group open then). With several builds at a time, a start line is printed
  * live and the image's whole log follows as one group when its outcome is known.
  */
 function groupedLogs(live: boolean) {
@@ -74,11 +74,13 @@ function groupedLogs(live: boolean) {
     const title = `${report.name}: ${report.status}${report.reference ? ` ${report.reference}` : ''}${report.reason ? ` (${report.reason})` : ''}`;
     const lines = buffered.get(report.name) ?? [];
     buffered.delete(report.name);
+    // Live, the build was streamed already: the outcome, then what came after (smoke tests).
+    if (live) core.info(title);
     if (lines.length > 0) {
-      core.startGroup(title);
+      core.startGroup(live ? `${report.name}: smoke tests` : title);
       for (const line of lines) core.info(line);
       core.endGroup();
-    } else core.info(title);
+    } else if (!live) core.info(title);
     if (report.status === 'failed') core.error(`${report.name}: ${report.reason ?? 'failed'}`, { title: `build-image: ${report.name}` });
   };
   const closeStream = (): void => {
