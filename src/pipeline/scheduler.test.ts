@@ -379,3 +379,18 @@ test('a reuse lookup that fails fails the image, naming the cause', async () => 
   expect(outcomes.map((o) => [o.name, o.status, o.reason])).toEqual([['a', 'failed', 'registry unreachable'], ['b', 'skipped', "'a' failed"]]);
   expect(builder.requests.size).toBe(0);
 });
+
+test('cancelling while the last smoke tests run stops them; the image is cancelled', async () => {
+  const controller = new AbortController();
+  const outcomes = await scheduleBuilds(
+    options(planOf(image('a')), new FakeBuilder(), {
+      signal: controller.signal,
+      verify: (_img, _ref, signal) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => reject(new Error('smoke container killed')));
+          setImmediate(() => controller.abort());
+        }),
+    }),
+  );
+  expect(outcomes[0]).toMatchObject({ status: 'cancelled', reason: 'cancelled during the smoke tests: smoke container killed', digest: digestOf('a') });
+});

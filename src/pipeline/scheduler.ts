@@ -300,9 +300,11 @@ export async function scheduleBuilds(options: ScheduleOptions): Promise<ImageOut
   const smokeSlot = limiter(options.maxParallel);
   const finishing: Promise<void>[] = [];
 
-  const verifyOne = (image: PlannedImage, reference: string, signal: AbortSignal): Promise<Verdict> => {
+  const verifyOne = (image: PlannedImage, reference: string, graphSignal: AbortSignal): Promise<Verdict> => {
     const verify = options.verify;
     if (!verify) return Promise.resolve({ passed: true });
+    // Smoke tests may outlive the graph run (the last builds are done): the caller's signal too.
+    const signal = options.signal ? AbortSignal.any([graphSignal, options.signal]) : graphSignal;
     return smokeSlot(async (): Promise<Verdict> => {
       if (signal.aborted) return { passed: false, cancelled: true, error: new Error('the run was cancelled before the smoke tests started') };
       try {
