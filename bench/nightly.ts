@@ -13,7 +13,7 @@ import { destinationRepository, imageLabels, testTag } from '../src/pipeline/tag
 import { RegistryClient, type RepositoryName } from '../src/systems/registry/client.js';
 import { MediaType } from '../src/systems/registry/types.js';
 import { parseReference } from '../src/systems/registry/reference.js';
-import { mapLimit } from '../src/systems/registry/copy.js';
+import { mapLimit } from '../src/lib/concurrency.js';
 import { runNightly } from '../src/nightly/nightly.js';
 import type { Builder } from '../src/builders/types.js';
 import { startRegistry } from '../test/harness/registry.js';

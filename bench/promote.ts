@@ -8,7 +8,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { RegistryClient } from '../src/systems/registry/client.js';
-import { copyImageContent, mapLimit } from '../src/systems/registry/copy.js';
+import { copyImageContent } from '../src/systems/registry/copy.js';
+import { mapLimit } from '../src/lib/concurrency.js';
 import { startRegistry } from '../test/harness/registry.js';
 import { pushBusyboxImage } from '../test/harness/buildah.js';
 

@@ -36,12 +36,16 @@ export interface SmokeRequest {
   name: string;
   /** Image to test, pinned by digest: host/repo@sha256:... */
   image: string;
-  commands: { name: string; run: string }[];
+  /** Each command with its own timeout in seconds (a timed-out command fails, exit code 124). */
+  commands: { name: string; run: string; timeout?: number }[];
   insecureRegistries: string[];
   credentials?: string;
   signal?: AbortSignal;
   log: (line: string) => void;
 }
+
+/** The exit code of a smoke command its own timeout stopped (as coreutils' `timeout`). */
+export const SMOKE_TIMEOUT_EXIT_CODE = 124;
 
 export interface SmokeResult {
   name: string;

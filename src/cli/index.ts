@@ -11,7 +11,6 @@ for (const name of ['stdout', 'stderr'] as const) {
   });
 }
 
-// No top-level await: ncc's bundler does not take it.
 void main(process.argv.slice(2), {
   out: (text) => {
     if (!closed.stdout) process.stdout.write(text);

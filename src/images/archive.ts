@@ -19,7 +19,7 @@ import { createGunzip } from 'node:zlib';
 import { extract as tarExtract, type Header } from 'tar-stream';
 import { UserError, describeError } from '../lib/errors.js';
 import { formatRepository, sha256, type RegistryClient, type RepositoryName, type UploadResult } from '../systems/registry/client.js';
-import { mapLimit } from '../systems/registry/copy.js';
+import { mapLimit } from '../lib/concurrency.js';
 import { MediaType, isIndexMediaType, parseManifest, type Descriptor, type ImageConfig } from '../systems/registry/types.js';
 
 export interface ArchiveTarget extends RepositoryName {

@@ -1,37 +1,50 @@
-// Bounded concurrency: at most N promises of a kind running at once.
+// The one concurrency limiter: at most `max` async jobs at a time, in the order they asked.
+// Registry copies, archive pushes, build avoidance lookups and promotion use it; the image
+// graph has its own runner (src/pipeline/scheduler.ts runGraph), which adds parents and priority.
 
-/** A limiter: `limit(fn)` runs fn when fewer than `max` started through it are still running. */
+/** Returns `run(fn)`: starts fn when fewer than `max` are running, else queues it (first come, first served). */
 export function limiter(max: number): <T>(fn: () => Promise<T>) => Promise<T> {
+  if (!Number.isInteger(max) || max < 1) throw new Error(`a concurrency limit must be a whole number of at least 1, not ${max}`);
   let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (fn) => {
-    while (active >= max) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
+  const queue: (() => void)[] = [];
+  // A finishing job hands its slot straight to the next in the queue, so a newcomer arriving in
+  // between cannot take it too: `active` never exceeds `max`.
+  const release = (): void => {
+    const next = queue.shift();
+    if (next) next();
+    else active--;
+  };
+  return async <T>(fn: () => Promise<T>): Promise<T> => {
+    if (active >= max) await new Promise<void>((resolve) => queue.push(resolve));
+    else active++;
     try {
       return await fn();
     } finally {
-      active--;
-      waiting.shift()?.();
+      release();
     }
   };
 }
 
-/** Runs `fn` over items with at most `limit` at once; rejects with the first error once all started ones settle. */
+/**
+ * `fn` over every item, at most `limit` at a time; results in item order. After the first
+ * failure no new item starts, the running ones finish, and that first error is thrown.
+ */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
+  const run = limiter(limit);
   let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length && !failure) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]!, i);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  const results = await Promise.all(
+    items.map((item, index) =>
+      run(async () => {
+        if (failure) return undefined as R;
+        try {
+          return await fn(item, index);
+        } catch (error) {
+          failure ??= { error };
+          return undefined as R;
+        }
+      }),
+    ),
+  );
   if (failure) throw failure.error;
   return results;
 }

@@ -12,7 +12,7 @@ import { createRegistryClient } from '../systems/registry/setup.js';
 import { parseReference } from '../systems/registry/reference.js';
 import type { RegistryClient, RepositoryName } from '../systems/registry/client.js';
 import { parseManifest, type ImageConfig } from '../systems/registry/types.js';
-import { mapLimit } from '../systems/registry/copy.js';
+import { mapLimit } from '../lib/concurrency.js';
 import { AggregateUserError, describeError } from '../lib/errors.js';
 import { decide, type PublishedImage } from './changes.js';
 

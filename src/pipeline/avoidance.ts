@@ -9,7 +9,7 @@
 import { AggregateUserError } from '../lib/errors.js';
 import { INPUTS_LABEL, inputsTag } from './tags.js';
 import { parseReference } from '../systems/registry/reference.js';
-import { mapLimit } from '../systems/registry/copy.js';
+import { mapLimit } from '../lib/concurrency.js';
 import { formatRepository, type RegistryClient, type RepositoryName } from '../systems/registry/client.js';
 import { parseManifest, type ImageConfig } from '../systems/registry/types.js';
 

@@ -1,7 +1,7 @@
 // Picks the builder the action or CLI asked for, and the dry-run stand-ins that print what
 // would run instead of running it.
 import { createHash } from 'node:crypto';
-import { BuildahBuilder, budArgs, fromArgs, localImageName, pushArgs, runArgs, type BuildahFiles } from '../builders/buildah/builder.js';
+import { BuildahBuilder, budArgs, fromArgs, localImageName, pushArgs, runArgs, smokeScript, splitDestinations, type BuildahFiles } from '../builders/buildah/builder.js';
 import { Buildah } from '../systems/buildah/index.js';
 import type { Builder, BuildRequest, BuildResult, SmokeRequest, SmokeResult } from '../builders/types.js';
 import type { KanikoBuilder, KanikoBuilderOptions } from '../builders/kaniko/builder.js';
@@ -24,6 +24,11 @@ export interface BuilderSettings {
    * image and container names) so the post step can clean up after a cancelled job.
    */
   runId?: string;
+  /**
+   * Called once, just before the kaniko builder is made (the first build or smoke test): from
+   * then on it may create pods and secrets, so the action records what its post step needs.
+   */
+  onFirstUse?(): void;
 }
 
 function kanikoOptions(settings: BuilderSettings): KanikoBuilderOptions {
@@ -42,8 +47,49 @@ async function kanikoBuilder(options: KanikoBuilderOptions): Promise<KanikoBuild
   return new KanikoBuilder(options);
 }
 
+/**
+ * A builder made on first use. The kaniko builder loads the Kubernetes client (most of the
+ * bundle's bytes) and runs an RBAC preflight: a run with nothing to build pays for neither.
+ */
+export class LazyBuilder implements Builder {
+  private real: Promise<Builder> | undefined;
+  constructor(
+    readonly kind: BuilderKind,
+    private readonly create: () => Promise<Builder>,
+  ) {}
+
+  /** True once a build or smoke test asked for the real builder. */
+  get created(): boolean {
+    return this.real !== undefined;
+  }
+
+  private get(): Promise<Builder> {
+    return (this.real ??= this.create());
+  }
+
+  async build(request: BuildRequest): Promise<BuildResult> {
+    return (await this.get()).build(request);
+  }
+
+  async smoke(request: SmokeRequest): Promise<SmokeResult[]> {
+    return (await this.get()).smoke(request);
+  }
+
+  async cleanup(): Promise<void> {
+    // A builder that failed to come up has nothing to clean; its error was reported by the build.
+    const real = await this.real?.catch(() => undefined);
+    await real?.cleanup();
+  }
+}
+
 export async function createBuilder(kind: BuilderKind, settings: BuilderSettings): Promise<Builder> {
-  if (kind === 'kaniko') return kanikoBuilder(kanikoOptions(settings));
+  if (kind === 'kaniko') {
+    return new LazyBuilder('kaniko', () => {
+      settings.onFirstUse?.();
+      return kanikoBuilder(kanikoOptions(settings));
+    });
+  }
+  settings.onFirstUse?.();
   return new BuildahBuilder({
     ...(settings.credentials ? { credentials: settings.credentials } : {}),
     ...(settings.runId ? { runId: settings.runId } : {}),
@@ -72,12 +118,13 @@ export class BuildahDryRun implements Builder {
       ...(request.credentials ? { authFile: `$TMP/${request.name}/auth.json` } : {}),
     };
     const local = localImageName(request.name, 'dry-run');
+    const { push, retag } = splitDestinations(request.destinations);
     const lines = [
       `# ${request.name}: ${files.dockerfile} holds:`,
       ...request.dockerfile.trimEnd().split('\n').map((l) => `#   ${l}`),
       this.command(budArgs(request, files, local, this.buildah.isolation)),
-      ...pushArgs(request, files, local).map((args) => this.command(args)),
-      this.command(['rmi', local]),
+      ...pushArgs({ ...request, destinations: push }, files, local).map((args) => this.command(args)),
+      ...retag.map(({ from, to }) => `# tag docker://${from} as docker://${to} (the pushed manifest under another tag; no blobs move)`),
       '',
     ];
     this.print(lines.join('\n'));
@@ -89,7 +136,8 @@ export class BuildahDryRun implements Builder {
     const lines = [
       `# ${request.name}: smoke tests`,
       this.command(fromArgs(request, container, request.credentials ? '$TMP/auth.json' : undefined)),
-      ...request.commands.map((c) => this.command(runArgs(container, c.run, this.buildah.isolation))),
+      `# one run for all commands, each with its own exit code${request.commands.some((c) => c.timeout !== undefined) ? ' and timeout' : ''}:`,
+      this.command(runArgs(container, smokeScript(request.commands, '::marker::'), this.buildah.isolation)),
       this.command(['rm', container]),
       '',
     ];

@@ -1,4 +1,5 @@
-import { imagesOutput, summaryMarkdown, summaryText, type PipelineResult } from './pipeline.js';
+import { type PipelineResult } from './pipeline.js';
+import { imagesOutput, summaryMarkdown, summaryText } from './report.js';
 import type { PlannedImage } from '../plan/types.js';
 
 function planned(name: string, parents: string[] = []): PlannedImage {
@@ -63,4 +64,24 @@ test('the CLI table lines up and lists the reasons', () => {
   expect(text[0]).toMatch(/^IMAGE\s+RESULT\s+REFERENCE\s+TIME\s+SMOKE$/);
   expect(text[3]).toMatch(/^child\s+skipped\s+not run$/);
   expect(text).toContain("child: skipped: 'golden' failed");
+});
+
+test('an image built on an untested parent is reported so and gets no promote hint', () => {
+  const untested: PipelineResult = {
+    ...result,
+    images: {
+      ...result.images,
+      child: {
+        name: 'child', status: 'built', requested: true, repository: 'r/acme/child', reference: `r/acme/child@${D}`, digest: D, tags: ['test'], durationMs: 1_000,
+        smoke: 'passed', untestedAncestors: ['golden'], reason: "built on an untested parent: the smoke tests of 'golden' did not pass",
+      },
+    },
+  };
+  const out = imagesOutput(untested);
+  expect(out.child).toMatchObject({ status: 'built', smoke: 'passed', untestedAncestors: ['golden'] });
+  expect(out.child).not.toHaveProperty('promote');
+  const md = summaryMarkdown(untested);
+  expect(md).toContain('| child | built on an untested parent |');
+  expect(md).toContain("- **child** built: built on an untested parent: the smoke tests of 'golden' did not pass");
+  expect(summaryText(untested)).toMatch(/\nchild\s+built \(untested parent\)\s+r\/acme\/child@/);
 });

@@ -50,6 +50,8 @@ export interface PipelineOptions {
   onPlan?(plan: Plan, names: readonly string[]): void;
   log(name: string, line: string): void;
   onStart?(name: string): void;
+  /** The image is pushed or reused; its smoke tests (and its children) run next. */
+  onBuilt?(name: string): void;
   onSettled?(report: ImageReport): void;
 }
 
@@ -70,12 +72,14 @@ export interface ImageReport {
   smoke: SmokeStatus;
   smokeResults?: SmokeResult[];
   reason?: string;
+  /** Ancestors whose smoke tests did not pass after this image was built on them: never promote it. */
+  untestedAncestors?: string[];
 }
 
 export interface PipelineResult {
   plan: Plan;
   images: Record<string, ImageReport>;
-  /** True when nothing failed, was skipped or was cancelled. */
+  /** True when nothing failed, was skipped or was cancelled, and nothing is built on an untested parent. */
   ok: boolean;
 }
 
@@ -93,6 +97,7 @@ function reportOf(outcome: ImageOutcome, plan: Plan): ImageReport {
   if (outcome.reference) report.reference = outcome.reference;
   if (outcome.inputHash) report.inputHash = outcome.inputHash;
   if (outcome.reason) report.reason = outcome.reason;
+  if (outcome.untestedAncestors) report.untestedAncestors = outcome.untestedAncestors;
   if (outcome.smoke) {
     report.smokeResults = outcome.smoke;
     report.smoke = outcome.smoke.every((r) => r.passed) ? (outcome.smoke.length ? 'passed' : 'none') : 'failed';
@@ -185,13 +190,12 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     ...(options.signal ? { signal: options.signal } : {}),
     log: options.log,
     ...(options.onStart ? { onStart: options.onStart } : {}),
+    ...(options.onBuilt ? { onBuilt: options.onBuilt } : {}),
     onSettled: (outcome) => options.onSettled?.(reportOf(outcome, plan)),
   }).finally(() => sourceContexts.removeAll());
   const images: Record<string, ImageReport> = {};
   for (const outcome of outcomes) images[outcome.name] = reportOf(outcome, plan);
-  const ok = Object.values(images).every((r) => r.status === 'built' || r.status === 'reused');
+  const ok = Object.values(images).every((r) => (r.status === 'built' || r.status === 'reused') && !r.untestedAncestors);
   return { plan, images, ok };
 }
 
-// Reports (the action's output, the job summary, the CLI table) live in report.ts.
-export { imagesOutput, summaryMarkdown, summaryText } from './report.js';

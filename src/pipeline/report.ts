@@ -24,9 +24,10 @@ export function imagesOutput(result: PipelineResult): Record<string, unknown> {
       smoke: report.smoke,
       durationMs: report.durationMs,
       ...(report.reason ? { reason: report.reason } : {}),
-      // What a promotion step should do once this image passed: `build-image promote
-      // <repository> --digest <digest> --from <from> --to <to>`.
-      ...(report.digest && (report.status === 'built' || report.status === 'reused') && report.smoke !== 'failed'
+      ...(report.untestedAncestors ? { untestedAncestors: report.untestedAncestors } : {}),
+      // What a promotion step should do once this image and all its ancestors passed:
+      // `build-image promote <repository> --digest <digest> --from <from> --to <to>`.
+      ...(report.digest && (report.status === 'built' || report.status === 'reused') && report.smoke !== 'failed' && !report.untestedAncestors
         ? { promote: { from: testTag(result.plan.images[report.name]!), to: promotionTags(result.plan.images[report.name]!) } }
         : {}),
     };
@@ -40,7 +41,7 @@ export type Outcome = ImageStatus | 'untested' | 'unchanged';
 export function outcomeOf(report: ImageReport | undefined): Outcome {
   if (!report) return 'unchanged';
   if ((report.status === 'built' || report.status === 'reused') && report.smoke === 'failed') return 'failed';
-  if (report.status === 'built' && report.smoke !== 'passed') return 'untested';
+  if (report.status === 'built' && (report.smoke !== 'passed' || report.untestedAncestors)) return 'untested';
   return report.status;
 }
 
@@ -95,7 +96,7 @@ export function summaryMarkdown(result: PipelineResult): string {
     for (const r of reports) {
       const digest = r.digest ? `\`${r.digest.slice(0, 19)}…\`` : '';
       const smoke = r.smokeResults ? describeSmoke({ passed: r.smoke === 'passed', results: r.smokeResults }) : r.smoke;
-      lines.push(`| ${cell(r.name)}${r.requested ? '' : ' (ancestor)'} | ${r.status} | ${digest} | ${r.status === 'skipped' ? '' : seconds(r.durationMs)} | ${cell(smoke)} |`);
+      lines.push(`| ${cell(r.name)}${r.requested ? '' : ' (ancestor)'} | ${r.status}${r.untestedAncestors ? ' on an untested parent' : ''} | ${digest} | ${r.status === 'skipped' ? '' : seconds(r.durationMs)} | ${cell(smoke)} |`);
     }
     lines.push('');
     const pushed = reports.filter((r) => r.reference);
@@ -134,7 +135,7 @@ function fenced(text: string): string[] {
 export function summaryText(result: PipelineResult): string {
   const rows = Object.values(result.images).map((r) => [
     r.name,
-    r.status,
+    r.untestedAncestors ? `${r.status} (untested parent)` : r.status,
     r.reference ?? '',
     r.status === 'skipped' ? '' : seconds(r.durationMs),
     r.smokeResults ? describeSmoke({ passed: r.smoke === 'passed', results: r.smokeResults }) : r.smoke,

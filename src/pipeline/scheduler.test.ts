@@ -1,5 +1,5 @@
 import { remainingCriticalPath, runGraph, scheduleBuilds, withAncestors, type BuildAvoidance, type ScheduleOptions } from './scheduler.js';
-import type { Plan } from '../plan/types.js';
+import type { Plan, PlannedImage } from '../plan/types.js';
 import { plannedImage, planOf } from '../../test/harness/plan.js';
 import type { Builder, BuildRequest, BuildResult, SmokeResult } from '../builders/types.js';
 
@@ -223,17 +223,113 @@ test('an already aborted signal runs nothing', async () => {
   expect(builder.events).toEqual([]);
 });
 
-test('failed smoke tests fail the image and skip its children', async () => {
-  const plan = planOf(image('base', [], { smoke: [{ name: 'sh', run: 'false' }] }), image('child', ['base']));
-  const builder = new FakeBuilder();
-  const results: SmokeResult[] = [{ name: 'sh', passed: false, exitCode: 1, output: '', durationMs: 3 }];
-  const verified: string[] = [];
-  const outcomes = await scheduleBuilds(
-    options(plan, builder, { verify: async (img, ref) => (verified.push(ref), { passed: img.name !== 'base', results: img.name === 'base' ? results : [] }) }),
+/** Smoke checks that finish when the test says so, recording the order of events. */
+function manualVerify(events: string[]) {
+  const pending = new Map<string, (passed: boolean) => void>();
+  return {
+    verify: (img: PlannedImage, ref: string): Promise<{ passed: boolean; results: SmokeResult[] }> => {
+      events.push(`smoke ${img.name}`);
+      return new Promise((resolve) =>
+        pending.set(img.name, (passed) => {
+          events.push(`smoked ${img.name}`);
+          resolve({ passed, results: [{ name: 'sh', passed, exitCode: passed ? 0 : 1, output: ref, durationMs: 1 }] });
+        }),
+      );
+    },
+    async settle(name: string, passed: boolean): Promise<void> {
+      while (!pending.has(name)) await new Promise((r) => setImmediate(r));
+      pending.get(name)!(passed);
+      pending.delete(name);
+    },
+  };
+}
+
+test('a child builds while its parent is smoke-tested; its outcome waits for the parent\'s tests', async () => {
+  const plan = planOf(image('base'), image('child', ['base']));
+  const builder = new FakeBuilder({ manual: true });
+  const settled: string[] = [];
+  const smoke = manualVerify(builder.events);
+  const run = scheduleBuilds(
+    options(plan, builder, { verify: smoke.verify, onBuilt: (name) => settled.push(`${name}:pushed`), onSettled: (o) => settled.push(`${o.name}:${o.status}`) }),
   );
-  expect(verified).toEqual([`${REGISTRY}/acme/base@${digestOf('base')}`]);
-  expect(outcomes[0]).toMatchObject({ status: 'failed', reason: 'smoke test failed: sh', digest: digestOf('base'), smoke: results });
-  expect(outcomes[1]).toMatchObject({ status: 'skipped', reason: "'base' failed" });
+  await builder.waitStarted('base');
+  builder.finish('base');
+  await builder.waitStarted('child');
+  builder.finish('child');
+  await smoke.settle('child', true);
+  // The child is built and tested, but its outcome is not final while its parent's tests run.
+  await new Promise((r) => setImmediate(r));
+  expect(settled).toEqual(['base:pushed', 'child:pushed']);
+  await smoke.settle('base', true);
+  const outcomes = await run;
+  expect(builder.events).toEqual(['start base', 'end base', 'smoke base', 'start child', 'end child', 'smoke child', 'smoked child', 'smoked base']);
+  expect(settled).toEqual(['base:pushed', 'child:pushed', 'base:built', 'child:built']);
+  expect(outcomes.map((o) => [o.name, o.status, o.untestedAncestors, o.reason])).toEqual([
+    ['base', 'built', undefined, undefined],
+    ['child', 'built', undefined, undefined],
+  ]);
+});
+
+test('failed smoke tests fail the image; its descendants are built on an untested parent', async () => {
+  const plan = planOf(image('base', [], { smoke: [{ name: 'sh', run: 'false' }] }), image('child', ['base']), image('grandchild', ['child']), image('other'));
+  const builder = new FakeBuilder();
+  const smoke = manualVerify(builder.events);
+  const run = scheduleBuilds(options(plan, builder, { verify: smoke.verify }));
+  await smoke.settle('child', true);
+  await smoke.settle('grandchild', true);
+  await smoke.settle('other', true);
+  await smoke.settle('base', false);
+  const outcomes = Object.fromEntries((await run).map((o) => [o.name, o]));
+  expect(builder.events.filter((e) => e.startsWith('start'))).toEqual(['start base', 'start other', 'start child', 'start grandchild']);
+  expect(outcomes.base).toMatchObject({ status: 'failed', reason: 'smoke test failed: sh', digest: digestOf('base'), smoke: [{ name: 'sh', passed: false }] });
+  expect(outcomes.child).toMatchObject({
+    status: 'built',
+    digest: digestOf('child'),
+    untestedAncestors: ['base'],
+    reason: "built on an untested parent: the smoke tests of 'base' did not pass",
+  });
+  expect(outcomes.grandchild).toMatchObject({ status: 'built', untestedAncestors: ['base'] });
+  expect(outcomes.other!.untestedAncestors).toBeUndefined();
+});
+
+test('a smoke test that cannot run fails the image; a failed build still skips its descendants', async () => {
+  const plan = planOf(image('base'), image('child', ['base']), image('broken'), image('broken-child', ['broken']));
+  const builder = new FakeBuilder({ fail: ['broken'] });
+  const outcomes = Object.fromEntries(
+    (
+      await scheduleBuilds(
+        options(plan, builder, {
+          verify: async (img) => {
+            if (img.name === 'base') throw new Error('no such image');
+            return { passed: true, results: [] };
+          },
+        }),
+      )
+    ).map((o) => [o.name, o]),
+  );
+  expect(outcomes.base).toMatchObject({ status: 'failed', reason: 'smoke tests could not run: no such image', digest: digestOf('base') });
+  expect(outcomes.child).toMatchObject({ status: 'built', untestedAncestors: ['base'] });
+  expect(outcomes.broken).toMatchObject({ status: 'failed', reason: 'RUN make: exit status 2' });
+  expect(outcomes['broken-child']).toMatchObject({ status: 'skipped', reason: "'broken' failed" });
+  expect(builder.requests.has('broken-child')).toBe(false);
+});
+
+test('smoke tests are limited to maxParallel at a time', async () => {
+  const plan = planOf(...['a', 'b', 'c', 'd', 'e'].map((n) => image(n)));
+  let running = 0;
+  let peak = 0;
+  await scheduleBuilds(
+    options(plan, new FakeBuilder(), {
+      maxParallel: 2,
+      verify: async () => {
+        peak = Math.max(peak, ++running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        return { passed: true, results: [] };
+      },
+    }),
+  );
+  expect(peak).toBe(2);
 });
 
 test('FROM ${BASE} parents are pinned through the build argument', async () => {
@@ -282,4 +378,19 @@ test('a reuse lookup that fails fails the image, naming the cause', async () => 
   const outcomes = await scheduleBuilds(options(planOf(image('a'), image('b', ['a'])), builder, { avoidance }));
   expect(outcomes.map((o) => [o.name, o.status, o.reason])).toEqual([['a', 'failed', 'registry unreachable'], ['b', 'skipped', "'a' failed"]]);
   expect(builder.requests.size).toBe(0);
+});
+
+test('cancelling while the last smoke tests run stops them; the image is cancelled', async () => {
+  const controller = new AbortController();
+  const outcomes = await scheduleBuilds(
+    options(planOf(image('a')), new FakeBuilder(), {
+      signal: controller.signal,
+      verify: (_img, _ref, signal) =>
+        new Promise((_resolve, reject) => {
+          signal.addEventListener('abort', () => reject(new Error('smoke container killed')));
+          setImmediate(() => controller.abort());
+        }),
+    }),
+  );
+  expect(outcomes[0]).toMatchObject({ status: 'cancelled', reason: 'cancelled during the smoke tests: smoke container killed', digest: digestOf('a') });
 });

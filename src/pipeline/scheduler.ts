@@ -1,9 +1,11 @@
 // G2, B3, G4: runs a plan's builds with bounded parallelism. Each image starts as soon as its
-// own parents are done (not level by level); when several are ready, the one with the longest
+// own parents are pushed (not level by level); when several are ready, the one with the longest
 // remaining critical path goes first. Children are built against the digest their parents just
-// produced. A failure skips the descendants; independent images go on. Images whose input hash
-// is already in the registry are reused. No I/O here apart from the Builder and the hooks the
-// caller passes in.
+// produced. A failed build skips the descendants; independent images go on. Images whose input
+// hash is already in the registry are reused. Smoke tests are off the critical path: they run
+// while the children build, and an image's outcome waits for its own and all its ancestors'
+// tests; a child built on a parent whose tests then failed is reported as built on an untested
+// parent (and never promoted). No I/O here apart from the Builder and the hooks passed in.
 import type { Plan, PlannedImage } from '../plan/types.js';
 import type { Builder, BuildRequest, SmokeResult } from '../builders/types.js';
 import { pinParents } from '../dockerfile/pin.js';
@@ -11,6 +13,7 @@ import { destinationRepository, destinations, imageLabels, type BuildOrigin } fr
 import { combineInputHash } from '../graph/hash.js';
 import { UserError, describeError } from '../lib/errors.js';
 import { topologicalOrder as dagOrder } from '../lib/dag.js';
+import { limiter } from '../lib/concurrency.js';
 
 // ---------------------------------------------------------------------------------------------
 // The graph runner: any DAG of tasks, bounded parallelism, critical-path priority.
@@ -195,6 +198,16 @@ export interface ImageOutcome {
   /** Why it was skipped, failed or cancelled. */
   reason?: string;
   smoke?: SmokeResult[];
+  /**
+   * Ancestors whose smoke tests failed (or could not run) after this image was built on them:
+   * the image exists but is built on an untested parent, so it must never be promoted.
+   */
+  untestedAncestors?: string[];
+}
+
+/** The reason given for an image built on an untested parent. */
+export function untestedParentReason(ancestors: readonly string[]): string {
+  return `built on an untested parent: the smoke tests of ${ancestors.map((a) => `'${a}'`).join(', ')} did not pass`;
 }
 
 /** G4 build avoidance behind a small seam (src/avoidance.ts in production, a map in tests). */
@@ -229,12 +242,18 @@ export interface ScheduleOptions {
   contextDir(image: PlannedImage, signal: AbortSignal): string | Promise<string>;
   /** Estimated build durations for the critical-path priority; default all equal. */
   estimates?: Readonly<Record<string, number>>;
-  /** Runs after an image is built or reused; a failed check fails the image and skips its children. */
+  /**
+   * Runs after an image is built or reused, while its children build (at most maxParallel checks
+   * at a time). A failed check fails the image; its descendants are still built but reported as
+   * built on an untested parent.
+   */
   verify?(image: PlannedImage, reference: string, signal: AbortSignal): Promise<{ passed: boolean; results: SmokeResult[] }>;
   timeoutMs?: number;
   signal?: AbortSignal;
   log(name: string, line: string): void;
   onStart?(name: string): void;
+  /** The image is pushed (or reused): its children may start; its smoke tests run next. */
+  onBuilt?(name: string): void;
   onSettled?(outcome: ImageOutcome): void;
   /** Clock, for tests and the benchmark. */
   now?(): number;
@@ -247,18 +266,10 @@ interface Built {
   status: 'built' | 'reused';
   tags: string[];
   durationMs: number;
-  smoke?: SmokeResult[];
 }
 
-/** A built or reused image whose smoke tests failed: it exists, but children must not build on it. */
-class VerificationError extends Error {
-  constructor(
-    message: string,
-    readonly built: Built,
-  ) {
-    super(message);
-  }
-}
+/** How an image's smoke tests went: passed (or none), failed with results, or could not run. */
+type Verdict = { passed: true; results?: SmokeResult[] } | { passed: false; results?: SmokeResult[]; error?: unknown; cancelled?: boolean };
 
 /** `names` plus every ancestor they build on, parents first. */
 export function withAncestors(plan: Plan, names: readonly string[]): string[] {
@@ -285,6 +296,59 @@ export async function scheduleBuilds(options: ScheduleOptions): Promise<ImageOut
   const repositories = new Map(included.map((name) => [name, destinationRepository(plan.images[name]!.repository, options.registry)]));
   const outcomes = new Map<string, ImageOutcome>();
   const started = new Map<string, number>();
+  const verdicts = new Map<string, Promise<Verdict>>();
+  const smokeSlot = limiter(options.maxParallel);
+  const finishing: Promise<void>[] = [];
+
+  const verifyOne = (image: PlannedImage, reference: string, graphSignal: AbortSignal): Promise<Verdict> => {
+    const verify = options.verify;
+    if (!verify) return Promise.resolve({ passed: true });
+    // Smoke tests may outlive the graph run (the last builds are done): the caller's signal too.
+    const signal = options.signal ? AbortSignal.any([graphSignal, options.signal]) : graphSignal;
+    return smokeSlot(async (): Promise<Verdict> => {
+      if (signal.aborted) return { passed: false, cancelled: true, error: new Error('the run was cancelled before the smoke tests started') };
+      try {
+        const check = await verify(image, reference, signal);
+        return check.passed ? { passed: true, results: check.results } : { passed: false, results: check.results };
+      } catch (error) {
+        return { passed: false, error, cancelled: signal.aborted };
+      }
+    });
+  };
+
+  /** Every ancestor of `name` (not itself), parents first. */
+  const ancestorsOf = (name: string): string[] => withAncestors(plan, [name]).filter((a) => a !== name);
+
+  /** The outcome of a built or reused image, once its own and its ancestors' smoke tests are in. */
+  const finish = async (name: string, base: Pick<ImageOutcome, 'name' | 'requested' | 'repository'>, value: Built): Promise<ImageOutcome> => {
+    const { digest, reference, inputHash, status, tags, durationMs } = value;
+    const outcome: ImageOutcome = { ...base, status, tags, digest, reference, inputHash, durationMs };
+    const own = await verdicts.get(name)!;
+    if (own.results) outcome.smoke = own.results;
+    const untested: string[] = [];
+    for (const ancestor of ancestorsOf(name)) {
+      // Every ancestor was built or reused (else this image was skipped), so it has a verdict.
+      if (!(await verdicts.get(ancestor)!).passed) untested.push(ancestor);
+    }
+    if (untested.length > 0) outcome.untestedAncestors = untested;
+    if (!own.passed) {
+      // Pushed but not fit for use: the outcome still says where it is so people can look at it.
+      outcome.status = own.cancelled ? 'cancelled' : 'failed';
+      if (own.error !== undefined) outcome.reason = `${own.cancelled ? 'cancelled during the smoke tests' : 'smoke tests could not run'}: ${describeError(own.error)}`;
+      else {
+        const failed = (own.results ?? []).filter((r) => !r.passed).map((r) => r.name);
+        outcome.reason = `smoke test${failed.length === 1 ? '' : 's'} failed: ${failed.join(', ') || 'unknown'}`;
+      }
+    } else if (untested.length > 0) {
+      outcome.reason = untestedParentReason(untested);
+    }
+    return outcome;
+  };
+
+  const record = (outcome: ImageOutcome): void => {
+    outcomes.set(outcome.name, outcome);
+    options.onSettled?.(outcome);
+  };
 
   const buildOne = async (name: string, parents: Readonly<Record<string, Built>>, signal: AbortSignal): Promise<Built> => {
     const image = plan.images[name]!;
@@ -329,14 +393,8 @@ export async function scheduleBuilds(options: ScheduleOptions): Promise<ImageOut
       digest = (await options.builder.build(request)).digest;
     }
     const built: Built = { digest, reference: `${repository}@${digest}`, inputHash, status, tags, durationMs: now() - begin };
-    if (options.verify) {
-      const check = await options.verify(image, built.reference, signal);
-      built.smoke = check.results;
-      if (!check.passed) {
-        const failed = check.results.filter((r) => !r.passed).map((r) => r.name);
-        throw new VerificationError(`smoke test${failed.length === 1 ? '' : 's'} failed: ${failed.join(', ') || 'unknown'}`, built);
-      }
-    }
+    // Pushed: children may start now. The smoke tests run beside them.
+    verdicts.set(name, verifyOne(image, built.reference, signal));
     return built;
   };
 
@@ -351,35 +409,20 @@ export async function scheduleBuilds(options: ScheduleOptions): Promise<ImageOut
     },
     onSettled: (name, state) => {
       const base = { name, requested: requested.has(name), repository: repositories.get(name)! };
-      let outcome: ImageOutcome;
       switch (state.state) {
-        case 'done': {
-          const { digest, reference, inputHash, status, tags, durationMs, smoke } = state.value;
-          outcome = { ...base, status, tags, digest, reference, inputHash, durationMs };
-          if (smoke) outcome.smoke = smoke;
-          break;
-        }
+        case 'done':
+          options.onBuilt?.(name);
+          finishing.push(finish(name, base, state.value).then(record));
+          return;
         case 'failed':
-          outcome = { ...base, status: 'failed', tags: [], durationMs: now() - (started.get(name) ?? now()), reason: describeError(state.error) };
-          if (state.error instanceof VerificationError) {
-            // Pushed but not fit for use: report where it is so people can look at it.
-            const { digest, reference, inputHash, tags, durationMs, smoke } = state.error.built;
-            Object.assign(outcome, { digest, reference, inputHash, tags, durationMs, smoke });
-          }
-          break;
+          record({ ...base, status: 'failed', tags: [], durationMs: now() - (started.get(name) ?? now()), reason: describeError(state.error) });
+          return;
         default:
-          outcome = {
-            ...base,
-            status: state.state,
-            tags: [],
-            durationMs: started.has(name) ? now() - started.get(name)! : 0,
-            reason: state.reason,
-          };
+          record({ ...base, status: state.state, tags: [], durationMs: started.has(name) ? now() - started.get(name)! : 0, reason: state.reason });
       }
-      outcomes.set(name, outcome);
-      options.onSettled?.(outcome);
     },
   });
-  if (states.size !== included.length) throw new Error('scheduler finished with images unaccounted for');
+  await Promise.all(finishing);
+  if (states.size !== included.length || outcomes.size !== included.length) throw new Error('scheduler finished with images unaccounted for');
   return included.map((name) => outcomes.get(name)!);
 }

@@ -102,7 +102,7 @@ export async function createPlan(dir: string, options: PlanOptions = {}): Promis
       externalBases: node.externalBases,
       notes: node.notes,
       buildArgs: node.buildArgs,
-      smoke: spec.smoke.map(({ name: n, run }) => ({ name: n, run })),
+      smoke: spec.smoke.map(({ name: n, run, timeout }) => ({ name: n, run, ...(timeout !== undefined ? { timeout } : {}) })),
       reasons: reasons.get(name) ?? [],
       selected: reasons.has(name),
       contentHash: contentHash(root, node, hasher, remotes.get(name)),

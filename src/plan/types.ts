@@ -3,6 +3,8 @@
 export interface SmokeCommand {
   name: string;
   run: string;
+  /** Seconds before the test is failed (the template's `timeout`); none: no limit of its own. */
+  timeout?: number;
 }
 
 export interface Resources {

@@ -39,3 +39,11 @@ test('the summary lists what moved and what was not promoted, with why', () => {
   expect(md).toContain('| bad | `r/acme/bad` | the build failed: RUN exited 2 \\| oops |');
   expect(promotionSummaryMarkdown(undefined, notPromoted)).toContain('Nothing was promoted.');
 });
+
+test('an image built on an untested parent is refused, even with a promote hint', () => {
+  const { requests, leftOut } = requestsFromBuild({
+    child: { status: 'built', digest: D, repository: 'ghcr.io/acme/child', smoke: 'passed', untestedAncestors: ['base'], promote: { from: 'test', to: ['latest'] } },
+  });
+  expect(requests).toEqual([]);
+  expect(leftOut).toEqual(['child: not promoted (built on an untested parent: the smoke tests of base did not pass)']);
+});

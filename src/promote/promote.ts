@@ -231,6 +231,8 @@ export interface BuiltImage {
   digest?: string | null;
   repository?: string;
   smoke?: string;
+  /** Set when the image was built on a parent whose smoke tests then failed: never promoted. */
+  untestedAncestors?: string[];
   promote?: { from: string; to: string[] };
 }
 
@@ -277,6 +279,12 @@ export function requestsFromBuild(images: Readonly<Record<string, BuiltImage>>):
   const leftOut: string[] = [];
   const notPromoted: NotPromoted[] = [];
   for (const [name, image] of Object.entries(images)) {
+    if (image.untestedAncestors?.length) {
+      const reason = `built on an untested parent: the smoke tests of ${image.untestedAncestors.join(', ')} did not pass`;
+      leftOut.push(`${name}: not promoted (${reason})`);
+      notPromoted.push({ name, ...(image.repository ? { repository: image.repository } : {}), reason });
+      continue;
+    }
     if (!image.promote || !image.digest || !image.repository) {
       leftOut.push(`${name}: not promoted (${image.status ?? 'unknown status'}${image.smoke === 'failed' ? ', smoke tests failed' : ''})`);
       notPromoted.push({ name, ...(image.repository ? { repository: image.repository } : {}), reason: whyNotPromoted(image) });

@@ -225,3 +225,47 @@ test('cancelling in the middle of a build stops buildah and leaves nothing behin
   expect(existsSync(builder.storageDir)).toBe(false);
   expect((await localContainerImages()).filter((i) => i.includes(registry.host))).toEqual([]);
 }, 120000);
+
+test('smoke commands share one container, each with its own result and timeout; a child of a failed parent is built on an untested parent', async () => {
+  write('images/flaky/Dockerfile', `FROM ${busybox}\nRUN echo flaky > /etc/flaky\n`);
+  write('images/on-flaky/Dockerfile', 'FROM ghcr.io/acme/flaky\n');
+  const plan = plainPlan([
+    image('flaky', [], [{ line: 1, ref: busybox }], {
+      externalBases: [busybox],
+      smoke: [
+        { name: 'first', run: 'echo one > /tmp/shared; printf "out-one"' },
+        { name: 'slow', run: 'echo going to sleep; sleep 25', timeout: 2 },
+        { name: 'exit3', run: 'echo bad >&2; exit 3' },
+        { name: 'shared', run: 'cat /tmp/shared' },
+      ],
+    }),
+    image('on-flaky', ['flaky'], [{ line: 1, ref: 'ghcr.io/acme/flaky', parent: 'flaky' }], { smoke: [{ name: 'ok', run: 'test -f /etc/flaky' }] }),
+  ]);
+  const builder = new BuildahBuilder();
+  let outcomes: ImageOutcome[];
+  const started = Date.now();
+  try {
+    outcomes = await scheduleWith(plan, builder, {
+      verify: async (img, reference, signal) => {
+        const results = await builder.smoke({ name: img.name, image: reference, commands: img.smoke, insecureRegistries: [registry.host], signal, log: () => undefined });
+        return { passed: results.every((r) => r.passed), results };
+      },
+    });
+  } finally {
+    await builder.cleanup();
+  }
+  const [flaky, onFlaky] = outcomes;
+  expect(flaky).toMatchObject({ status: 'failed', reason: 'smoke tests failed: slow, exit3' });
+  expect(flaky!.smoke!.map((r) => [r.name, r.passed, r.exitCode, r.output])).toEqual([
+    ['first', true, 0, 'out-one'],
+    ['slow', false, 124, 'going to sleep\ntimed out after 2 s'],
+    ['exit3', false, 3, 'bad'],
+    // Written by the first command: every command ran in the same container.
+    ['shared', true, 0, 'one'],
+  ]);
+  expect(flaky!.smoke![1]!.durationMs).toBeGreaterThanOrEqual(1900);
+  expect(flaky!.smoke![1]!.durationMs).toBeLessThan(10000);
+  expect(onFlaky).toMatchObject({ status: 'built', untestedAncestors: ['flaky'], reason: "built on an untested parent: the smoke tests of 'flaky' did not pass" });
+  expect(onFlaky!.smoke).toEqual([expect.objectContaining({ name: 'ok', passed: true })]);
+  expect(Date.now() - started).toBeLessThan(90000);
+}, 120000);

@@ -206,6 +206,7 @@ test('smoke tests run as pods in the built image, each with its exit code and ou
     commands: [
       { name: 'built', run: 'cat /built.txt' },
       { name: 'fails', run: 'echo nope >&2; exit 3' },
+      { name: 'slow', run: 'sleep 25', timeout: 2 },
     ],
     insecureRegistries: [registry.host],
     log: (l) => lines.push(l),
@@ -213,7 +214,9 @@ test('smoke tests run as pods in the built image, each with its exit code and ou
   expect(results.map((r) => [r.name, r.passed, r.exitCode, r.output.trim()])).toEqual([
     ['built', true, 0, 'built with hi'],
     ['fails', false, 3, 'nope'],
+    ['slow', false, 124, 'timed out after 2 s'],
   ]);
+  expect(results[2]!.durationMs).toBeLessThan(10000);
   expect(lines).toContain('[built] built with hi');
   expect(await leftovers(b)).toEqual([]);
 }, 120000);

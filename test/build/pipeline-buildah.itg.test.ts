@@ -6,7 +6,8 @@ import { promisify } from 'node:util';
 import type { TestRegistry } from '../harness/registry.js';
 import { registryWithBusybox } from '../harness/buildah.js';
 import { BuildahBuilder } from '../../src/builders/buildah/builder.js';
-import { runPipeline, summaryMarkdown, imagesOutput, type PipelineOptions } from '../../src/pipeline/pipeline.js';
+import { runPipeline, type PipelineOptions } from '../../src/pipeline/pipeline.js';
+import { summaryMarkdown, imagesOutput } from '../../src/pipeline/report.js';
 import type { Builder, BuildRequest } from '../../src/builders/types.js';
 
 const run = promisify(execFile);

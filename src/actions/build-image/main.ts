@@ -2,7 +2,8 @@
 import * as core from '@actions/core';
 import { runAction } from '../../github/run.js';
 import { credentialsInput, keyValueInput, listInput, registryInput, templatesDir } from '../../github/inputs.js';
-import { imagesOutput, runPipeline, summaryMarkdown, type ImageReport, type ImageSelection } from '../../pipeline/pipeline.js';
+import { runPipeline, type ImageSelection } from '../../pipeline/pipeline.js';
+import { imagesOutput, summaryMarkdown } from '../../pipeline/report.js';
 import { BUILDER_KINDS, createBuilder, type BuilderKind } from '../../pipeline/builders.js';
 import { imageSelection } from '../../pipeline/selection.js';
 import { InvalidTemplatesError } from '../../plan/index.js';
@@ -12,7 +13,8 @@ import { UserError } from '../../lib/errors.js';
 import { defaultSince, runId, runOrigin } from '../../github/context.js';
 import { State } from './state.js';
 import { abortOnSignals } from '../../lib/signals.js';
-import { foreignOutput, type ForeignOutput } from '../../github/foreign.js';
+import { foreignOutput } from '../../github/foreign.js';
+import { groupedLogs } from '../../github/logs.js';
 
 interface Inputs {
   templates: string;
@@ -51,50 +53,6 @@ function getInputs(): Inputs {
   };
 }
 
-/**
- * Log groups per image. Groups cannot interleave, so with one build at a time each image's
- * group streams live; with several, a start line is printed live and the image's whole log
- * follows as one group when it finishes. Build and smoke output is foreign: it is printed with
- * workflow commands stopped (src/github/foreign.ts), and our own commands only in between.
- */
-function groupedLogs(live: boolean, foreign: ForeignOutput) {
-  const buffered = new Map<string, string[]>();
-  const open = new Set<string>();
-  return {
-    onStart(name: string): void {
-      foreign.ours(() => {
-        if (live) {
-          core.startGroup(`${name}: building`);
-          open.add(name);
-        } else core.info(`▶ ${name}: started`);
-      });
-    },
-    log(name: string, line: string): void {
-      if (live || name === '') foreign.print(line);
-      else (buffered.get(name) ?? buffered.set(name, []).get(name)!).push(line);
-    },
-    onSettled(report: ImageReport): void {
-      // One line starting with the (validated) image name: foreign text in the reason cannot start a command.
-      const title = `${report.name}: ${report.status}${report.reference ? ` ${report.reference}` : ''}${report.reason ? ` (${report.reason.replace(/[\r\n]+/g, ' ')})` : ''}`;
-      if (live) {
-        foreign.ours(() => {
-          if (open.delete(report.name)) core.endGroup();
-          core.info(title);
-        });
-      } else {
-        const lines = buffered.get(report.name) ?? [];
-        buffered.delete(report.name);
-        if (lines.length > 0) {
-          foreign.ours(() => core.startGroup(title));
-          for (const line of lines) foreign.print(line);
-          foreign.ours(() => core.endGroup());
-        } else foreign.ours(() => core.info(title));
-      }
-      foreign.resume();
-      if (report.status === 'failed') core.error(`${report.name}: ${report.reason ?? 'failed'}`, { title: `build-image: ${report.name}` });
-    },
-  };
-}
 
 /** The action body; index.ts calls it, and so can @github/local-action. */
 export function run(): Promise<void> {
@@ -102,11 +60,12 @@ export function run(): Promise<void> {
     const inputs = getInputs();
     const id = runId();
     core.saveState(State.builder, inputs.builder);
-    core.saveState(State.runId, id);
     if (inputs.namespace) core.saveState(State.namespace, inputs.namespace);
     const builder = await createBuilder(inputs.builder, {
       credentials: { named: inputs.credentials },
       runId: id,
+      // The post step cleans up by run id; without one (nothing was built) it has nothing to do.
+      onFirstUse: () => core.saveState(State.runId, id),
       ...(inputs.namespace ? { namespace: inputs.namespace } : {}),
       ...(inputs.executorImage ? { executorImage: inputs.executorImage } : {}),
     });

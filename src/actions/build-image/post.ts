@@ -1,7 +1,6 @@
 // Post step: remove what a cancelled or crashed main step left behind. Only warns on failure.
 import * as core from '@actions/core';
 import { runPost } from '../../github/run.js';
-import { cleanupRun } from '../../builders/buildah/builder.js';
 import { State } from './state.js';
 
 /** The action body; index.ts calls it, and so can @github/local-action. */
@@ -12,6 +11,7 @@ export function run(): Promise<void> {
     if (!runId) return; // main never got far enough to create anything
     if (builder === 'buildah') {
       // The builder removes its private storage itself; it is still there only if main was killed.
+      const { cleanupRun } = await import('../../builders/buildah/builder.js');
       if (await cleanupRun(runId)) core.info(`removed the buildah storage left by run ${runId}`);
       return;
     }

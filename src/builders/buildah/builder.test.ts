@@ -1,4 +1,4 @@
-import { budArgs, fromArgs, loginsFor, pushArgs, runArgs, storageDirFor } from './builder.js';
+import { budArgs, fromArgs, loginsFor, parseSmokeLine, pushArgs, runArgs, smokeScript, splitDestinations, storageDirFor } from './builder.js';
 import type { BuildRequest } from '../types.js';
 
 const files = { dockerfile: '/tmp/x/Dockerfile', digestFile: (i: number) => `/tmp/x/digest-${i}` };
@@ -73,4 +73,32 @@ test('logins: the requested credential first, then the others, one per registry'
 
 test('the private storage directory is named after the run', () => {
   expect(storageDirFor('77-1-Abc', '/tmp')).toBe('/tmp/build-image-77-1-abc');
+});
+
+test.each([
+  ['one repository: one push, the other tags get the manifest', ['r/acme/a:test', 'r/acme/a:abc', 'r/acme/a:main'], ['r/acme/a:test'], [['r/acme/a:test', 'r/acme/a:abc'], ['r/acme/a:test', 'r/acme/a:main']]],
+  ['two registries: one push each', ['r/acme/a:test', 'ghcr.io/acme/a:test', 'r/acme/a:abc'], ['r/acme/a:test', 'ghcr.io/acme/a:test'], [['r/acme/a:test', 'r/acme/a:abc']]],
+  ['a single destination', ['r/acme/a:test'], ['r/acme/a:test'], []],
+])('splitDestinations: %s', (_title, destinations, push, retag) => {
+  expect(splitDestinations(destinations)).toEqual({ push, retag: retag.map(([from, to]) => ({ from, to })) });
+});
+
+test('the smoke script frames each command with its index and exit code, quoting the commands', () => {
+  const script = smokeScript([{ run: 'echo hi' }, { run: "grep -q 'x' /etc/motd" }], '::m::', 2);
+  expect(script.split('\n')).toEqual([
+    `__bi_mark() { printf '\\n%s %s\\n' '::m::' "$*"; }`,
+    `__bi_mark start 2; /bin/sh -c 'echo hi' </dev/null 2>&1; __bi_status=$?; __bi_mark end 2 $__bi_status`,
+    `__bi_mark start 3; /bin/sh -c 'grep -q '\\''x'\\'' /etc/motd' </dev/null 2>&1; __bi_status=$?; __bi_mark end 3 $__bi_status`,
+    'exit $__bi_status',
+  ]);
+});
+
+test.each([
+  ['::m:: start 3', { kind: 'start', index: 3 }],
+  ['::m:: end 3 127', { kind: 'end', index: 3, exitCode: 127 }],
+  ['hello', { kind: 'output', text: 'hello' }],
+  ['::other:: end 3 0', { kind: 'output', text: '::other:: end 3 0' }],
+  ['say ::m:: end 3 0', { kind: 'output', text: 'say ::m:: end 3 0' }],
+])('parseSmokeLine(%p)', (line, expected) => {
+  expect(parseSmokeLine(line, '::m::')).toEqual(expected);
 });

@@ -1,15 +1,21 @@
 // B2: the buildah builder. Builds on the runner (`buildah bud`, vfs storage, chroot isolation)
-// and pushes each destination, reading the digest back with --digestfile. Smoke tests run the
-// template's commands in a working container made from the pushed image. The argv is built by
-// pure functions (also printed by `build --dry-run`); src/systems/buildah runs it.
+// and pushes once per repository, reading the digest back with --digestfile; the other tags of
+// that repository get the same manifest through the registry client (no blob traffic). Smoke
+// tests run all of the template's commands in one working container made from the pushed image,
+// through one `buildah run` of a small script that keeps each command's exit code, output and
+// timeout. The argv and the script are built by pure functions (also printed by `build
+// --dry-run`); src/systems/buildah runs them. Nothing is removed per image: the run's private
+// storage goes as a whole in cleanup().
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Buildah, ExecAbortedError, type BuildahSettings } from '../../systems/buildah/index.js';
-import type { Builder, BuildRequest, BuildResult, SmokeRequest, SmokeResult } from '../types.js';
+import { SMOKE_TIMEOUT_EXIT_CODE, type Builder, type BuildRequest, type BuildResult, type SmokeRequest, type SmokeResult } from '../types.js';
 import { parseReference } from '../../systems/registry/reference.js';
+import type { RegistryClient } from '../../systems/registry/client.js';
+import { createRegistryClient } from '../../systems/registry/setup.js';
 import { requireCredentials, toDockerConfigJson, type CredentialSources, type RegistryLogin } from '../../systems/registry/credentials.js';
 import { UserError, describeError } from '../../lib/errors.js';
 
@@ -89,7 +95,27 @@ export function budArgs(request: BuildRequest, files: BuildahFiles, localName: s
   return args;
 }
 
-/** One `buildah push` per destination, each writing the pushed manifest digest to a file. */
+/**
+ * Which destinations `buildah push` uploads (the first of each repository) and which only get
+ * the pushed manifest under another tag of the same repository.
+ */
+export function splitDestinations(destinations: readonly string[]): { push: string[]; retag: { from: string; to: string }[] } {
+  const firstOf = new Map<string, string>();
+  const push: string[] = [];
+  const retag: { from: string; to: string }[] = [];
+  for (const destination of destinations) {
+    const ref = parseReference(destination);
+    const key = `${ref.registry}/${ref.repository}`;
+    const first = firstOf.get(key);
+    if (first === undefined) {
+      firstOf.set(key, destination);
+      push.push(destination);
+    } else retag.push({ from: first, to: destination });
+  }
+  return { push, retag };
+}
+
+/** One `buildah push` per destination given, each writing the pushed manifest digest to a file. */
 export function pushArgs(request: Pick<BuildRequest, 'destinations' | 'insecureRegistries'>, files: BuildahFiles, localName: string): string[][] {
   return request.destinations.map((destination, index) => {
     const args = ['push', '--format', 'v2s2', '--digestfile', files.digestFile(index)];
@@ -113,6 +139,36 @@ export function fromArgs(request: Pick<SmokeRequest, 'image' | 'insecureRegistri
 export function runArgs(containerName: string, command: string, isolation = 'chroot'): string[] {
   return ['run', '--isolation', isolation, containerName, '--', '/bin/sh', '-c', command];
 }
+
+function shellSingleQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The script that runs smoke commands one after the other in one container: each through its
+ * own `/bin/sh -c` (as `buildah run` of that command would), output merged, framed by marker
+ * lines carrying its index and exit code. `marker` is random per run, so no output can fake it.
+ * The script exits with the last command's code, so that one is known even if buildah loses
+ * the end of the output.
+ */
+export function smokeScript(commands: readonly { run: string }[], marker: string, firstIndex = 0): string {
+  const lines = [`__bi_mark() { printf '\\n%s %s\\n' ${shellSingleQuote(marker)} "$*"; }`];
+  commands.forEach((c, i) => {
+    lines.push(`__bi_mark start ${firstIndex + i}; /bin/sh -c ${shellSingleQuote(c.run)} </dev/null 2>&1; __bi_status=$?; __bi_mark end ${firstIndex + i} $__bi_status`);
+  });
+  lines.push('exit $__bi_status');
+  return lines.join('\n');
+}
+
+/** What a smoke script's output line is: a command's output, or a marker starting or ending command `index`. */
+export function parseSmokeLine(line: string, marker: string): { kind: 'output'; text: string } | { kind: 'start'; index: number } | { kind: 'end'; index: number; exitCode: number } {
+  if (!line.startsWith(`${marker} `)) return { kind: 'output', text: line };
+  const [what, index, code] = line.slice(marker.length + 1).split(' ');
+  if (what === 'start' && index !== undefined) return { kind: 'start', index: Number(index) };
+  if (what === 'end' && index !== undefined && code !== undefined) return { kind: 'end', index: Number(index), exitCode: Number(code) };
+  return { kind: 'output', text: line };
+}
+
 
 /**
  * The logins for an auth file: every named credential (so private bases can be pulled),
@@ -140,6 +196,7 @@ export class BuildahBuilder implements Builder {
   /** Buildah on this builder's private storage: cleanup() removes the whole directory. */
   private readonly buildah: Buildah;
   readonly storageDir: string;
+  private readonly clients = new Map<string, RegistryClient>();
 
   constructor(private readonly options: BuildahBuilderOptions = {}) {
     const runId = options.runId ?? `local-${process.pid}-${randomBytes(4).toString('hex')}`;
@@ -166,33 +223,60 @@ export class BuildahBuilder implements Builder {
     return { dir, files };
   }
 
+  /** A registry client with the same logins as the auth file buildah gets, one per credential name. */
+  private registryClient(credentials: string | undefined, insecure: readonly string[]): RegistryClient {
+    const key = `${credentials ?? ''}\0${[...insecure].sort().join(',')}`;
+    let client = this.clients.get(key);
+    if (!client) {
+      const logins = loginsFor(this.options.credentials, credentials);
+      client = createRegistryClient({ insecure, ...(logins ? { dockerConfig: logins } : {}) });
+      this.clients.set(key, client);
+    }
+    return client;
+  }
+
   async build(request: BuildRequest): Promise<BuildResult> {
     const started = Date.now();
     if (request.destinations.length === 0) throw new UserError(`${request.name}: nothing to push (no destinations)`);
     const signal = withTimeout(request.signal, request.timeoutMs);
     const { dir, files } = await this.workDir(request.dockerfile, request.credentials);
+    // No `rmi` afterwards: children pull the image by digest into this same storage, and the
+    // whole storage directory is removed in cleanup().
     const localName = localImageName(request.name, randomBytes(6).toString('hex'));
     const exec = { signal, onLine: (line: string) => request.log(line) };
     try {
       await this.buildah.run(`building ${request.name}`, budArgs(request, files, localName, this.buildah.isolation), exec);
+      const { push, retag } = splitDestinations(request.destinations);
       let digest: string | undefined;
-      for (const [index, args] of pushArgs(request, files, localName).entries()) {
-        const destination = request.destinations[index]!;
+      for (const [index, args] of pushArgs({ ...request, destinations: push }, files, localName).entries()) {
+        const destination = push[index]!;
         await this.buildah.run(`pushing ${destination}`, args, exec);
         const pushed = (await readFile(files.digestFile(index), 'utf8')).trim();
         if (digest !== undefined && pushed !== digest) {
-          throw new UserError(`pushing ${destination} gave digest ${pushed}, but ${request.destinations[0]} got ${digest}`);
+          throw new UserError(`pushing ${destination} gave digest ${pushed}, but ${push[0]} got ${digest}`);
         }
         digest = pushed;
         request.log(`pushed ${destination} (${pushed})`);
+      }
+      if (retag.length > 0) {
+        // The same manifest bytes under the other tags: the blobs are there already.
+        const client = this.registryClient(request.credentials, request.insecureRegistries);
+        const manifests = new Map<string, Awaited<ReturnType<RegistryClient['requireManifest']>>>();
+        for (const { from, to } of retag) {
+          signal?.throwIfAborted();
+          const source = parseReference(from);
+          const repo = { registry: source.registry, repository: source.repository };
+          let manifest = manifests.get(from);
+          if (!manifest) manifests.set(from, (manifest = await client.requireManifest(repo, digest!)));
+          await client.putManifest(repo, parseReference(to).tag!, manifest);
+          request.log(`tagged ${to} (${digest})`);
+        }
       }
       return { digest: digest!, durationMs: Date.now() - started };
     } catch (err) {
       throw this.explain(err, request.name, request.timeoutMs, request.signal);
     } finally {
       await rm(dir, { recursive: true, force: true });
-      // Pushed: children pull it by digest (into this storage, once), so the local name can go now.
-      await this.buildah.remove('rmi', [localName]);
     }
   }
 
@@ -203,27 +287,9 @@ export class BuildahBuilder implements Builder {
     const results: SmokeResult[] = [];
     try {
       await this.buildah.run(`starting a container from ${request.image}`, fromArgs(request, container, files.authFile), { signal: request.signal });
-      for (const command of request.commands) {
-        const started = Date.now();
-        const output: string[] = [];
-        request.log(`$ ${command.run}`);
-        const result = await this.buildah.exec(runArgs(container, command.run, this.buildah.isolation), {
-          signal: request.signal,
-          tailLines: 200,
-          onLine: (line) => {
-            output.push(line);
-            request.log(line);
-          },
-        });
-        results.push({
-          name: command.name,
-          passed: result.exitCode === 0,
-          exitCode: result.exitCode,
-          output: output.slice(-200).join('\n'),
-          durationMs: Date.now() - started,
-        });
-        request.log(`${command.name}: ${result.exitCode === 0 ? 'passed' : `failed (exit code ${result.exitCode})`}`);
-      }
+      // Normally one `buildah run` for all commands; a command that times out is killed with
+      // its run, and the commands after it go on in a new run in the same container.
+      while (results.length < request.commands.length) results.push(...(await this.smokeRun(request, container, results.length)));
       return results;
     } catch (err) {
       throw this.explain(err, request.name, undefined, request.signal);
@@ -233,13 +299,95 @@ export class BuildahBuilder implements Builder {
     }
   }
 
+  /** One `buildah run` of the smoke script from command `first` on; returns at least one result. */
+  private async smokeRun(request: SmokeRequest, container: string, first: number): Promise<SmokeResult[]> {
+    const marker = `::build-image-smoke-${randomBytes(8).toString('hex')}::`;
+    const commands = request.commands.slice(first);
+    const results: SmokeResult[] = [];
+    const kill = new AbortController();
+    let current: { index: number; started: number; output: string[]; timer?: NodeJS.Timeout } | undefined;
+    let timedOut: { index: number; seconds: number } | undefined;
+    let heldBlank = false; // a marker line is preceded by a blank line the script adds
+    const output = (text: string): void => {
+      if (!current) return; // nothing of the script's own prints outside a command
+      current.output.push(text);
+      request.log(text);
+    };
+    const finish = (exitCode: number, note?: string): void => {
+      const c = current!;
+      clearTimeout(c.timer);
+      const command = request.commands[c.index]!;
+      if (note) c.output.push(note);
+      results.push({ name: command.name, passed: exitCode === 0, exitCode, output: c.output.slice(-200).join('\n'), durationMs: Date.now() - c.started });
+      request.log(`${command.name}: ${exitCode === 0 ? 'passed' : `failed (exit code ${exitCode})${note ? `: ${note}` : ''}`}`);
+      current = undefined;
+    };
+    const onLine = (line: string): void => {
+      if (timedOut) return; // what follows is buildah going down, not the command's output
+      const parsed = parseSmokeLine(line, marker);
+      if (parsed.kind === 'output') {
+        if (heldBlank) output('');
+        heldBlank = parsed.text === '';
+        if (!heldBlank) output(parsed.text);
+        return;
+      }
+      heldBlank = false;
+      if (parsed.kind === 'end' && current?.index === parsed.index) finish(parsed.exitCode);
+      else if (parsed.kind === 'start') {
+        const command = request.commands[parsed.index]!;
+        request.log(`$ ${command.run}`);
+        current = { index: parsed.index, started: Date.now(), output: [] };
+        if (command.timeout !== undefined) {
+          const seconds = command.timeout;
+          current.timer = setTimeout(() => {
+            timedOut = { index: parsed.index, seconds };
+            kill.abort();
+          }, seconds * 1000);
+        }
+      }
+    };
+    const signal = request.signal ? AbortSignal.any([request.signal, kill.signal]) : kill.signal;
+    const script = smokeScript(commands, marker, first);
+    let exitCode: number;
+    let tail: string[];
+    try {
+      const result = await this.buildah.exec(runArgs(container, script, this.buildah.isolation), { signal, tailLines: 20, onLine });
+      exitCode = result.exitCode;
+      tail = result.tail;
+    } catch (err) {
+      if (current) clearTimeout(current.timer);
+      if (!(err instanceof ExecAbortedError) || request.signal?.aborted || !timedOut || !current) throw err;
+      finish(SMOKE_TIMEOUT_EXIT_CODE, `timed out after ${timedOut.seconds} s`);
+      return results;
+    }
+    if (current?.index === request.commands.length - 1 && exitCode !== 125) {
+      // The last command's end marker was lost (buildah may drop the output's end); the
+      // script's exit code is that command's (125: buildah could not run the container at all).
+      request.log(`(no end marker from buildah; exit code ${exitCode} is the command's)`);
+      finish(exitCode);
+    } else if (current) {
+      const words = tail.filter((l) => l.trim() !== '' && !l.startsWith(marker)).slice(-5);
+      finish(exitCode !== 0 ? exitCode : 1, `buildah run ended (exit code ${exitCode}) during this command${words.length ? `: ${words.join(' / ')}` : ''}`);
+    } else if (results.length === 0) {
+      // The script never started (no /bin/sh in the image, buildah could not run it): the first
+      // command fails with buildah's exit code and words, as a `buildah run` of it would have.
+      const command = request.commands[first]!;
+      const words = tail.filter((l) => l.trim() !== '' && !l.startsWith(marker)).slice(-15);
+      results.push({ name: command.name, passed: false, exitCode: exitCode || 1, output: words.join('\n'), durationMs: 0 });
+      request.log(`${command.name}: failed (exit code ${exitCode || 1})`);
+    }
+    return results;
+  }
+
   /**
    * Removes the private storage: every container (a build killed mid-step leaves its working
-   * container), every image pulled or built, then the directory.
+   * container), every image pulled or built, and the directory.
    */
   async cleanup(): Promise<void> {
     if (!existsSync(this.storageDir)) return;
-    await this.buildah.removeEverything();
+    // vfs keeps images and containers as plain directories (chroot runs mount nothing that
+    // outlives them): removing the directory is enough. Other drivers mount layers: unmount first.
+    if (this.buildah.storageDriver !== 'vfs') await this.buildah.removeEverything();
     await rm(this.storageDir, { recursive: true, force: true });
   }
 

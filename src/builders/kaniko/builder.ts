@@ -66,7 +66,7 @@ import {
   smokePod,
   type PodSettings,
 } from './manifests.js';
-import type { Builder, BuildRequest, BuildResult, SmokeRequest, SmokeResult } from '../types.js';
+import { SMOKE_TIMEOUT_EXIT_CODE, type Builder, type BuildRequest, type BuildResult, type SmokeRequest, type SmokeResult } from '../types.js';
 
 export { kanikoArgs, kanikoPod, smokePod, DEFAULT_EXECUTOR_IMAGE, DEFAULT_CONTEXT_IMAGE } from './manifests.js';
 
@@ -373,16 +373,20 @@ export class KanikoBuilder implements Builder {
         await this.client.createSecret(namespace, credentialsSecret({ name: secretName, namespace, runId: this.runId, imageName: request.name, dockerConfigJson: creds.dockerConfigJson, ownerReferences }), request.signal);
       }
       return await Promise.all(
-        request.commands.map((command, i) =>
-          this.smokeOne(request, command, objectName('smoke', `${request.name}-${i}`, suffix), this.settings(namespace, ownerReferences, timeoutMs, secretName ? [secretName] : []), timeoutMs),
-        ),
+        request.commands.map((command, i) => {
+          // The template's own timeout wins; the pod's deadline follows it.
+          const commandTimeoutMs = command.timeout !== undefined ? command.timeout * 1000 : timeoutMs;
+          const settings = this.settings(namespace, ownerReferences, commandTimeoutMs, secretName ? [secretName] : []);
+          return this.smokeOne(request, command, objectName('smoke', `${request.name}-${i}`, suffix), settings, commandTimeoutMs, command.timeout !== undefined);
+        }),
       );
     } finally {
       if (created) await this.client.deleteSecret(namespace, created).catch((err: unknown) => request.log(`warning: cleanup failed: ${describeError(err)}`));
     }
   }
 
-  private async smokeOne(request: SmokeRequest, command: { name: string; run: string }, podName: string, settings: PodSettings, timeoutMs: number): Promise<SmokeResult> {
+  /** One smoke pod. A command's own timeout (`ownTimeout`) fails that test (exit code 124); the builder-wide one is an error. */
+  private async smokeOne(request: SmokeRequest, command: { name: string; run: string }, podName: string, settings: PodSettings, timeoutMs: number, ownTimeout = false): Promise<SmokeResult> {
     const started = Date.now();
     const namespace = settings.namespace;
     const timeout = AbortSignal.timeout(timeoutMs);
@@ -409,6 +413,11 @@ export class KanikoBuilder implements Builder {
       };
     } catch (err) {
       if (request.signal?.aborted) throw new UserError(`${what} was cancelled`);
+      if (timeout.aborted && ownTimeout) {
+        const note = `timed out after ${Math.round(timeoutMs / 1000)} s`;
+        request.log(`[${command.name}] ${note}`);
+        return { name: command.name, passed: false, exitCode: SMOKE_TIMEOUT_EXIT_CODE, output: note, durationMs: Date.now() - started };
+      }
       if (timeout.aborted) throw new UserError(`${what} timed out after ${Math.round(timeoutMs / 1000)} s`);
       throw new UserError(`${what} failed: ${describeError(err)}`);
     } finally {

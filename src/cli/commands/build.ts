@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { oneOf, parseBuildArgs, parseCommandArgs, type CliIO, type Command } from '../command.js';
-import { runPipeline, summaryText, imagesOutput } from '../../pipeline/pipeline.js';
+import { runPipeline } from '../../pipeline/pipeline.js';
+import { summaryText, imagesOutput } from '../../pipeline/report.js';
 import { runPreview } from '../../pipeline/preview.js';
 import { BUILDER_KINDS, createBuilder, createDryRunBuilder, type BuilderSettings } from '../../pipeline/builders.js';
 import { InvalidTemplatesError } from '../../plan/index.js';

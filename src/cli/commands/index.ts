@@ -1,6 +1,7 @@
-// Every CLI command, in the order `build-image --help` lists them. Each command's module is
-// loaded only when it runs (a chunk of its own in the bundle): `build-image promote` does not
-// parse the YAML, schema, Dockerfile and Kubernetes code it never uses.
+// Every CLI command, in the order `build-image --help` lists them. A command's module is
+// imported only when that command runs (or its --help is asked for): each sits in its own
+// bundle chunk, so `build-image validate` never loads the build pipeline or a registry client.
+// The summary is repeated here so `build-image --help` loads no command (index.test.ts checks it).
 import type { Command } from '../command.js';
 
 export interface CommandEntry {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { oneOf, parseBuildArgs, parseCommandArgs, type Command } from '../command.js';
 import { credentialsFrom, positiveInteger } from './build.js';
 import { runNightly, nightlyJson, nightlyText } from '../../nightly/nightly.js';
-import { imagesOutput } from '../../pipeline/pipeline.js';
+import { imagesOutput } from '../../pipeline/report.js';
 import { BUILDER_KINDS, createBuilder, type BuilderSettings } from '../../pipeline/builders.js';
 import { InvalidTemplatesError } from '../../plan/index.js';
 import { formatProblem } from '../../templates/problems.js';

@@ -2,6 +2,7 @@
 // nothing to do in the same repository, blob mounts within one registry, a streamed copy
 // across registries. Tags are not touched here: callers put the manifest under a tag.
 import { UserError } from '../../lib/errors.js';
+import { mapLimit } from '../../lib/concurrency.js';
 import { formatRepository, type RegistryClient, type RepositoryName, type UploadResult } from './client.js';
 import { parseManifest, type Descriptor, type ManifestBytes } from './types.js';
 
@@ -56,22 +57,3 @@ export async function copyImageContent(
   return counts;
 }
 
-/** Runs `fn` over items with at most `limit` at once; rejects with the first error after all settle. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  let failure: { error: unknown } | undefined;
-  const worker = async () => {
-    while (next < items.length && !failure) {
-      const i = next++;
-      try {
-        results[i] = await fn(items[i]!, i);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure) throw failure.error;
-  return results;
-}
