@@ -5,11 +5,11 @@ export default {
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }]
+    '^.+\\.ts$': ['ts-jest', { useESM: true, diagnostics: false }],
   },
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   testTimeout: 60000,
   globalSetup: '<rootDir>/test/harness/global-setup.mjs',
-  globalTeardown: '<rootDir>/test/harness/global-teardown.mjs'
+  globalTeardown: '<rootDir>/test/harness/global-teardown.mjs',
 };

@@ -21,7 +21,7 @@ import { startFaultProxy } from '../test/harness/fault-proxy.js';
 
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 200);
 let seed = 7;
-const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 const split = (repository: string): RepositoryName => {
   const ref = parseReference(repository);
   return { registry: ref.registry, repository: ref.repository };
@@ -122,7 +122,9 @@ async function main(): Promise<void> {
     const writes = requests.filter((l) => !/^(GET|HEAD) /.test(l));
     const unchanged = Object.values(result.images).filter((i) => !i.changed).length;
     console.log(`nightly no-op, ${IMAGES} images (${plan.levels.length} levels, ${Object.values(plan.images).filter((i) => i.sources).length} following a source repository):`);
-    console.log(`  changed=${result.changed}, ${unchanged}/${IMAGES} unchanged, ${builds.length} builds, ${writes.length} write requests, ${requests.length} read requests, ${seconds.toFixed(2)} s (of which planning, with one git ls-remote, ${planSeconds.toFixed(2)} s)`);
+    console.log(
+      `  changed=${result.changed}, ${unchanged}/${IMAGES} unchanged, ${builds.length} builds, ${writes.length} write requests, ${requests.length} read requests, ${seconds.toFixed(2)} s (of which planning, with one git ls-remote, ${planSeconds.toFixed(2)} s)`,
+    );
     if (result.changed || builds.length > 0 || writes.length > 0) process.exitCode = 1;
   } finally {
     await proxy.stop();

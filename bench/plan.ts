@@ -14,7 +14,7 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
 
 // A small deterministic PRNG so every run plans the same graph.
 let seed = 42;
-const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 
 function generate(root: string): void {
   mkdirSync(join(root, '.coder/images'), { recursive: true });
@@ -25,10 +25,7 @@ function generate(root: string): void {
     const parent = i < 20 || random() < 0.1 ? undefined : `img-${Math.floor(random() * Math.min(i, 200 + i / 2))}`;
     const dir = join(root, 'images', name);
     mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      join(dir, 'Dockerfile'),
-      `ARG BASE=${parent ? `ghcr.io/acme/${parent}:latest` : 'docker.io/library/debian:12'}\nFROM \${BASE}\nRUN echo ${name} > /etc/${name}\nCOPY . /opt/${name}\n`,
-    );
+    writeFileSync(join(dir, 'Dockerfile'), `ARG BASE=${parent ? `ghcr.io/acme/${parent}:latest` : 'docker.io/library/debian:12'}\nFROM \${BASE}\nRUN echo ${name} > /etc/${name}\nCOPY . /opt/${name}\n`);
     writeFileSync(
       join(root, '.coder/images', `${name}.yaml`),
       [
@@ -105,9 +102,7 @@ const GNU_TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
 /** Wall time (and CPU time, user + system) of one whole process, start to exit. */
 function timed(args: string[]): { ms: number; cpuMs?: number; stdout: string } {
   const started = performance.now();
-  const result = GNU_TIME
-    ? spawnSync(GNU_TIME, ['-f', '@cpu %U %S', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 })
-    : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const result = GNU_TIME ? spawnSync(GNU_TIME, ['-f', '@cpu %U %S', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 }) : spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   const ms = performance.now() - started;
   if (result.status !== 0) throw new Error(`${args.join(' ')} exited ${result.status}:\n${result.stderr.slice(0, 2000)}`);
   const cpu = /@cpu ([\d.]+) ([\d.]+)\s*$/.exec(result.stderr);
@@ -139,7 +134,9 @@ try {
   console.log(`images: ${IMAGES}, environments: ${ENVIRONMENTS}, levels: ${first.levels.length}, edges: ${edges}, load average: ${loadavg()[0]!.toFixed(1)} on ${cpus().length} CPUs`);
   console.log(`read + YAML parse (whole process): ${b.toFixed(0)} ms wall${cpu(bareRuns)} (median of ${ROUNDS})`);
   console.log(`build-image plan --format json:    ${p.toFixed(0)} ms wall${cpu(planRuns)} (median of ${ROUNDS})`);
-  console.log(`ratio plan / bare:                 ${(p / b).toFixed(2)}x wall${bareRuns[0]?.cpuMs !== undefined ? `, ${(median(planRuns.map((r) => r.cpuMs!)) / median(bareRuns.map((r) => r.cpuMs!))).toFixed(2)}x CPU` : ''} (target: plan under 1000 ms and within 2x)`);
+  console.log(
+    `ratio plan / bare:                 ${(p / b).toFixed(2)}x wall${bareRuns[0]?.cpuMs !== undefined ? `, ${(median(planRuns.map((r) => r.cpuMs!)) / median(bareRuns.map((r) => r.cpuMs!))).toFixed(2)}x CPU` : ''} (target: plan under 1000 ms and within 2x)`,
+  );
   if (process.env.BENCH_ASSERT && (p >= 1000 || p / b > 2)) process.exitCode = 1;
 } finally {
   if (process.env.BENCH_KEEP) console.log(`kept: ${work}`);

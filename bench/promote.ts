@@ -43,8 +43,7 @@ async function main(): Promise<void> {
 
     const project: number[] = [];
     const skopeo: number[] = [];
-    const runProject = (round: number) =>
-      time(() => exec(process.execPath, [CLI, 'promote', ...repos.map((r) => `${registry.host}/${r.repository}:test`), '--to', `latest-${round}`, '--insecure'], { maxBuffer: 64 * 1024 * 1024 }));
+    const runProject = (round: number) => time(() => exec(process.execPath, [CLI, 'promote', ...repos.map((r) => `${registry.host}/${r.repository}:test`), '--to', `latest-${round}`, '--insecure'], { maxBuffer: 64 * 1024 * 1024 }));
     const runSkopeo = (round: number) =>
       time(async () => {
         for (const r of repos) {

@@ -110,9 +110,7 @@ async function main(): Promise<void> {
       for (const [k, v] of Object.entries(c?.state ?? {})) env[`STATE_${k}`] = v;
       const argv = [process.execPath, ...(c ? c.args : ['-e', ''])];
       const started = performance.now();
-      const result = timeTool
-        ? spawnSync(timeTool, ['-f', '%U %S', '-o', cpuFile, ...argv], { env, cwd: root, encoding: 'utf8' })
-        : spawnSync(argv[0]!, argv.slice(1), { env, cwd: root, encoding: 'utf8' });
+      const result = timeTool ? spawnSync(timeTool, ['-f', '%U %S', '-o', cpuFile, ...argv], { env, cwd: root, encoding: 'utf8' }) : spawnSync(argv[0]!, argv.slice(1), { env, cwd: root, encoding: 'utf8' });
       const ms = performance.now() - started;
       const cpu = timeTool ? readFileSync(cpuFile, 'utf8').trim().split('\n').pop()!.split(' ').map(Number) : [NaN, NaN];
       return { ms, cpuMs: (cpu[0]! + cpu[1]!) * 1000, code: result.status, stderr: `${result.stdout}${result.stderr}` };

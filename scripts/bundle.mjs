@@ -42,7 +42,10 @@ export function entryPoints() {
   const entries = { 'cli/index': join(root, 'src/cli/index.ts') };
   for (const action of readdirSync(join(root, 'src/actions'), { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (!action.isDirectory()) continue;
-    for (const [file, out] of [['index.ts', 'index'], ['post-index.ts', 'post']]) {
+    for (const [file, out] of [
+      ['index.ts', 'index'],
+      ['post-index.ts', 'post'],
+    ]) {
       const src = join(root, 'src/actions', action.name, file);
       if (existsSync(src)) entries[`${action.name}/${out}`] = src;
     }

@@ -4,7 +4,11 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 
-const cell = (s) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n+/g, ' ').trim();
+const cell = (s) =>
+  String(s ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n+/g, ' ')
+    .trim();
 
 function typeOf(schema, root) {
   if (schema.$ref) return typeOf(root.$defs[schema.$ref.split('/').pop()], root);
@@ -37,7 +41,7 @@ function templateReference() {
     out.push(`### ${schema.title}`, '', cell(schema.description), '', `Schema: \`${schema.$id}\``, '');
     out.push('| Key | Type | Required | Description |', '| --- | --- | --- | --- |');
     if (kind === 'environment') {
-      rows({ properties: { name: schema.properties.name, type: schema.properties.type, provider: schema.properties.provider } , required: ['name', 'type'] }, schema, '', out);
+      rows({ properties: { name: schema.properties.name, type: schema.properties.type, provider: schema.properties.provider }, required: ['name', 'type'] }, schema, '', out);
       out.push(`| \`spec\` | list of containers | yes | ${cell(schema.properties.spec.description)} |`);
       rows(schema.$defs.container, schema, 'spec[].', out);
     } else rows(schema, schema, '', out);

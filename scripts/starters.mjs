@@ -2,7 +2,9 @@
 // (`build-image init`) carries them. test/workflows/starters.test.ts checks they match.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
-const files = readdirSync('workflows').filter((f) => f.endsWith('.yml')).sort();
+const files = readdirSync('workflows')
+  .filter((f) => f.endsWith('.yml'))
+  .sort();
 const quote = (text) => '`' + text.replace(/\\/g, '\\\\').replace(/`/g, '\\`').replace(/\$\{/g, '\\${') + '`';
 const body = files.map((f) => `  ${JSON.stringify(f)}: ${quote(readFileSync(`workflows/${f}`, 'utf8'))},`).join('\n');
 writeFileSync(

@@ -25,12 +25,7 @@ type Options = NonNullable<ParseArgsConfig['options']>;
  * node:util parseArgs with the errors turned into usage errors that name the command.
  * `--help` is answered by the dispatcher (src/cli/main.ts) before a command runs.
  */
-export function parseCommandArgs<O extends Options>(
-  command: string,
-  args: string[],
-  options: O,
-  allowPositionals = true,
-) {
+export function parseCommandArgs<O extends Options>(command: string, args: string[], options: O, allowPositionals = true) {
   try {
     return parseArgs({
       args,

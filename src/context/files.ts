@@ -27,7 +27,10 @@ export function dockerignoreMatcher(text: string): (path: string) => boolean {
     .filter((l) => l !== '' && !l.startsWith('#'))
     .map((l) => {
       const negate = l.startsWith('!');
-      const pattern = (negate ? l.slice(1) : l).trim().replace(/^\.?\/+/, '').replace(/\/+$/, '');
+      const pattern = (negate ? l.slice(1) : l)
+        .trim()
+        .replace(/^\.?\/+/, '')
+        .replace(/\/+$/, '');
       const match = picomatch([pattern, `${pattern}/**`], { dot: true });
       return { negate, match };
     });

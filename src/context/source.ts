@@ -41,6 +41,13 @@ export class SourceContexts {
   async removeAll(): Promise<void> {
     const checkouts = [...this.checkouts.values()];
     this.checkouts.clear();
-    await Promise.all(checkouts.map((c) => c.then((x) => x.remove(), () => undefined)));
+    await Promise.all(
+      checkouts.map((c) =>
+        c.then(
+          (x) => x.remove(),
+          () => undefined,
+        ),
+      ),
+    );
   }
 }

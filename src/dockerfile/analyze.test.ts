@@ -19,10 +19,13 @@ test.each([
   ['FROM docker.io/acme/base:centos\n', [{ ref: 'docker.io/acme/base:centos' }]],
   ['FROM library/ubuntu:24.04\n', [{ ref: 'docker.io/library/ubuntu:24.04' }]],
   [`FROM ghcr.io/acme/base@${digest}\n`, [{ ref: `ghcr.io/acme/base@${digest}` }]],
-  ['FROM --platform=linux/amd64 ghcr.io/acme/base:1 AS build\nFROM build\n', [
-    { ref: 'ghcr.io/acme/base:1', platform: 'linux/amd64' },
-    { image: 'build', stageRef: 'build', ref: undefined, line: 2 },
-  ]],
+  [
+    'FROM --platform=linux/amd64 ghcr.io/acme/base:1 AS build\nFROM build\n',
+    [
+      { ref: 'ghcr.io/acme/base:1', platform: 'linux/amd64' },
+      { image: 'build', stageRef: 'build', ref: undefined, line: 2 },
+    ],
+  ],
   ['ARG BASE=ghcr.io/acme/base:ubuntu\nFROM ${BASE}\n', [{ ref: 'ghcr.io/acme/base:ubuntu', viaArg: 'BASE' }]],
   ['ARG TAG=1\nFROM ghcr.io/acme/base:$TAG\n', [{ ref: 'ghcr.io/acme/base:1', viaArg: undefined }]],
   ['ARG V\nFROM ghcr.io/acme/base:${V:-7}\n', [{ ref: 'ghcr.io/acme/base:7' }]],

@@ -331,9 +331,7 @@ export function analyzeDockerfile(text: string, buildArgs: Readonly<Record<strin
     if (errors.length > 0 || unresolved.length > 0 || entry.image === '') {
       const why = errors.length > 0 ? errors.join(', ') : unresolved.length > 0 ? describeUnresolved(unresolved, scope, declaredGlobal) : `the image expands to nothing`;
       const names = [...new Set(unresolved.map((u) => u.name))];
-      const fix = names.length > 0
-        ? `give ${names.length === 1 ? 'it' : 'them'} a default in an ARG before the first FROM, a template parameter, or --build-arg ${names[0]}=...`
-        : 'give the ARG a value';
+      const fix = names.length > 0 ? `give ${names.length === 1 ? 'it' : 'them'} a default in an ARG before the first FROM, a template parameter, or --build-arg ${names[0]}=...` : 'give the ARG a value';
       problems.push({ line, column, message: `${written}: ${why}${entry.image !== '' ? ` (expands to '${entry.image}')` : ''}; ${fix}` });
       if (stage) stages.push(stage.toLowerCase());
       continue;

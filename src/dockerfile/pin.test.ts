@@ -29,29 +29,13 @@ test.each<{ title: string; dockerfile: string; from: PlannedFrom[]; args?: Recor
   },
   {
     title: 'multi-stage: only the FROM lines with a parent change, stage references stay',
-    dockerfile: [
-      'FROM ghcr.io/acme/base AS build',
-      'RUN make',
-      'FROM ubuntu:24.04',
-      'FROM build AS test',
-      'FROM ghcr.io/acme/golden:main',
-      'COPY --from=build /out /out',
-      '',
-    ].join('\n'),
+    dockerfile: ['FROM ghcr.io/acme/base AS build', 'RUN make', 'FROM ubuntu:24.04', 'FROM build AS test', 'FROM ghcr.io/acme/golden:main', 'COPY --from=build /out /out', ''].join('\n'),
     from: [
       { line: 1, ref: 'ghcr.io/acme/base', parent: 'base' },
       { line: 3, ref: 'ubuntu:24.04' },
       { line: 5, ref: 'ghcr.io/acme/golden:main', parent: 'golden' },
     ],
-    expected: [
-      `FROM ${PINNED.base} AS build`,
-      'RUN make',
-      'FROM ubuntu:24.04',
-      'FROM build AS test',
-      `FROM ${PINNED.golden}`,
-      'COPY --from=build /out /out',
-      '',
-    ].join('\n'),
+    expected: [`FROM ${PINNED.base} AS build`, 'RUN make', 'FROM ubuntu:24.04', 'FROM build AS test', `FROM ${PINNED.golden}`, 'COPY --from=build /out /out', ''].join('\n'),
   },
   {
     title: 'a FROM split over a continuation line',
@@ -101,7 +85,5 @@ test('the input build arguments are not modified', () => {
 });
 
 test('a planned FROM line that is not in the Dockerfile is a clear error', () => {
-  expect(() => pinParents('RUN true\n', [{ line: 1, ref: 'ghcr.io/acme/base', parent: 'base' }], {}, PINNED)).toThrow(
-    "cannot pin 'ghcr.io/acme/base': the Dockerfile has no FROM with an image on line 1",
-  );
+  expect(() => pinParents('RUN true\n', [{ line: 1, ref: 'ghcr.io/acme/base', parent: 'base' }], {}, PINNED)).toThrow("cannot pin 'ghcr.io/acme/base': the Dockerfile has no FROM with an image on line 1");
 });

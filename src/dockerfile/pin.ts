@@ -36,12 +36,7 @@ function lineStarts(text: string): number[] {
  * Pins every FROM of `from` that names a parent template to `pinned[parent]`.
  * `buildArgs` are the image's build arguments; the result holds them plus any pinned ARG.
  */
-export function pinParents(
-  dockerfile: string,
-  from: readonly PlannedFrom[],
-  buildArgs: Readonly<Record<string, string>>,
-  pinned: Readonly<Record<string, string>>,
-): PinnedDockerfile {
+export function pinParents(dockerfile: string, from: readonly PlannedFrom[], buildArgs: Readonly<Record<string, string>>, pinned: Readonly<Record<string, string>>): PinnedDockerfile {
   const args: Record<string, string> = { ...buildArgs };
   const pins: Pin[] = [];
   const edits: { start: number; end: number; text: string }[] = [];

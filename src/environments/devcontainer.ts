@@ -65,4 +65,3 @@ export function devcontainerTag(contextFiles: readonly string[], dockerfile: str
 export function devcontainerPaths(root: string, parent: Extract<DevcontainerSpec['parent'], { kind: 'build' }>): { dockerfile: string; context: string } {
   return { dockerfile: join(root, parent.dockerfile), context: join(root, parent.context) };
 }
-

@@ -18,15 +18,7 @@ import type { Workloads } from '../systems/kube/workloads.js';
 import { buildId, buildTag, personalisedDockerfile, personalisedRepository, stepProblems, type AssetsSource } from './personalize.js';
 import { devcontainerPaths, devcontainerTag, parseDevcontainer, type DevcontainerSpec } from './devcontainer.js';
 import { fetchTemplateRepo, localTemplateRepo, lookupImage, lookupReference, resolveTemplateImage, type ResolvedImage, type TemplateSource } from './resolve.js';
-import {
-  deploymentOwnerReference,
-  environmentObjectName,
-  environmentObjects,
-  environmentSelector,
-  isUpToDate,
-  secretFileName,
-  type EnvironmentObjects,
-} from './manifests.js';
+import { deploymentOwnerReference, environmentObjectName, environmentObjects, environmentSelector, isUpToDate, secretFileName, type EnvironmentObjects } from './manifests.js';
 import { currentPods, rolloutVerdict, type Verdict } from './rollout.js';
 import { environmentSecretManifest } from '../systems/kube/secrets.js';
 import { statusFrom, type EnvironmentStatus } from './report.js';
@@ -389,13 +381,18 @@ export async function deploy(image: BuiltImage, options: DeployOptions): Promise
   let verdict: Verdict;
   let pods: V1Pod[] = [];
   try {
-    verdict = await workloads.watchDeployment(namespace, deployment.metadata!.name!, async (d) => {
-      deployment = d;
-      pods = await workloads.listPods(namespace, environmentSelector(name));
-      const v = rolloutVerdict(d, pods);
-      if (v.message !== last) say((last = v.message));
-      return v.state === 'waiting' ? undefined : v;
-    }, { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) });
+    verdict = await workloads.watchDeployment(
+      namespace,
+      deployment.metadata!.name!,
+      async (d) => {
+        deployment = d;
+        pods = await workloads.listPods(namespace, environmentSelector(name));
+        const v = rolloutVerdict(d, pods);
+        if (v.message !== last) say((last = v.message));
+        return v.state === 'waiting' ? undefined : v;
+      },
+      { timeoutMs, ...(options.signal ? { signal: options.signal } : {}) },
+    );
   } catch (err) {
     if (options.signal?.aborted) throw err;
     verdict = { state: 'failed', reason: 'Timeout', message: `not ready after ${Math.round(timeoutMs / 1000)} s: ${last || describeError(err)}` };

@@ -6,8 +6,27 @@ function template(containers: ContainerSpec[], name = 'team-a'): EnvironmentTemp
 }
 
 const TEAM_A = template([
-  { name: 'env', primary: true, image: 'team-dev', tag: 'main', cpu: 2, memory: '4GB', env: [{ name: 'PGHOST', value: 'localhost' }, { name: 'PGPASSWORD', value: { fromSecret: { name: 'db.yaml', key: 'password' } } }] },
-  { name: 'postgres', image: 'postgres:16', memory: '512Mi', env: [{ name: 'POSTGRES_DB', value: 'coder' }, { name: 'POSTGRES_PASSWORD', value: { fromSecret: { name: 'db', key: 'password' } } }] },
+  {
+    name: 'env',
+    primary: true,
+    image: 'team-dev',
+    tag: 'main',
+    cpu: 2,
+    memory: '4GB',
+    env: [
+      { name: 'PGHOST', value: 'localhost' },
+      { name: 'PGPASSWORD', value: { fromSecret: { name: 'db.yaml', key: 'password' } } },
+    ],
+  },
+  {
+    name: 'postgres',
+    image: 'postgres:16',
+    memory: '512Mi',
+    env: [
+      { name: 'POSTGRES_DB', value: 'coder' },
+      { name: 'POSTGRES_PASSWORD', value: { fromSecret: { name: 'db', key: 'password' } } },
+    ],
+  },
 ]);
 const IMAGES = { env: 'reg/acme/env-team-a@sha256:aa', postgres: 'postgres:16' };
 
@@ -29,7 +48,10 @@ test('team-a: one replica, both containers, resources, env with secretKeyRefs, l
     name: 'env',
     image: IMAGES.env,
     imagePullPolicy: 'IfNotPresent',
-    env: [{ name: 'PGHOST', value: 'localhost' }, { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'team-a-db', key: 'password' } } }],
+    env: [
+      { name: 'PGHOST', value: 'localhost' },
+      { name: 'PGPASSWORD', valueFrom: { secretKeyRef: { name: 'team-a-db', key: 'password' } } },
+    ],
     resources: { requests: { cpu: '2', memory: '4Gi' }, limits: { cpu: '2', memory: '4Gi' } },
   });
   expect(postgres!.env![1]).toEqual({ name: 'POSTGRES_PASSWORD', valueFrom: { secretKeyRef: { name: 'team-a-db', key: 'password' } } });
@@ -40,12 +62,24 @@ test('team-a: one replica, both containers, resources, env with secretKeyRefs, l
 
 test('a sized volume becomes a ReadWriteOnce claim and the Deployment uses Recreate; an unsized one an emptyDir', () => {
   const t = template([
-    { name: 'dev', image: 'x', volumes: [{ name: 'home', mountPath: '/home/coder', size: '10GB' }, { name: 'scratch', mountPath: '/scratch' }] },
+    {
+      name: 'dev',
+      image: 'x',
+      volumes: [
+        { name: 'home', mountPath: '/home/coder', size: '10GB' },
+        { name: 'scratch', mountPath: '/scratch' },
+      ],
+    },
     { name: 'side', image: 'y', volumes: [{ name: 'home', mountPath: '/data' }] },
   ]);
   const { deployment, claims } = environmentObjects({ template: t, namespace: 'dev', images: { dev: 'x', side: 'y' }, buildId: 'id' });
   expect(claims).toEqual([
-    { apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: { name: 'team-a-home', namespace: 'dev', labels: expect.objectContaining({ 'build-image.coder.com/environment': 'team-a' }) }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } } },
+    {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'team-a-home', namespace: 'dev', labels: expect.objectContaining({ 'build-image.coder.com/environment': 'team-a' }) },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } } },
+    },
   ]);
   expect(deployment.spec!.strategy).toEqual({ type: 'Recreate' });
   expect(deployment.spec!.template.spec!.volumes).toEqual([
@@ -56,12 +90,18 @@ test('a sized volume becomes a ReadWriteOnce claim and the Deployment uses Recre
 });
 
 test('the primary container comes first, credentials become imagePullSecrets, extra env is merged under the template', () => {
-  const t = template([{ name: 'db', image: 'pg', credentials: 'ghcr' }, { name: 'dev', primary: true, image: 'x', credentials: 'ghcr', env: [{ name: 'A', value: 1 }] }]);
+  const t = template([
+    { name: 'db', image: 'pg', credentials: 'ghcr' },
+    { name: 'dev', primary: true, image: 'x', credentials: 'ghcr', env: [{ name: 'A', value: 1 }] },
+  ]);
   const { deployment } = environmentObjects({ template: t, namespace: 'n', images: { db: 'pg', dev: 'x' }, buildId: 'id', extraEnv: { dev: { A: 'from-devcontainer', B: 'b' } } });
   const spec = deployment.spec!.template.spec!;
   expect(spec.containers.map((c) => c.name)).toEqual(['dev', 'db']);
   expect(spec.imagePullSecrets).toEqual([{ name: 'ghcr' }]);
-  expect(spec.containers[0]!.env).toEqual([{ name: 'B', value: 'b' }, { name: 'A', value: '1' }]);
+  expect(spec.containers[0]!.env).toEqual([
+    { name: 'B', value: 'b' },
+    { name: 'A', value: '1' },
+  ]);
 });
 
 test('a new build ID or image changes the pod template; the same inputs are up to date', () => {

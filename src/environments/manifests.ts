@@ -20,7 +20,12 @@ export const MIN_READY_SECONDS = 3;
 
 /** Kubernetes object name for an environment (schema names may hold `.` and `_`). */
 export function environmentObjectName(environment: string): string {
-  const name = environment.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 63).replace(/-+$/, '');
+  const name = environment
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 63)
+    .replace(/-+$/, '');
   if (name === '') throw new UserError(`environment name '${environment}' gives no usable Kubernetes name`);
   return name;
 }

@@ -112,9 +112,7 @@ export async function lookupImage(client: RegistryClient, repository: string, ta
     const config = await configOf(client, repository, head.digest);
     return { repository, tag, digest: head.digest, pinned: `${repository}@${head.digest}`, user: config.config?.User ?? '', describe };
   }
-  throw new UserError(
-    `${describe}: no image in ${repository} under ${tags.length === 1 ? `tag ${tags[0]}` : `any of the tags ${tags.join(', ')}`}; build it first (build-image build), or point 'tag' at a branch or commit that was built`,
-  );
+  throw new UserError(`${describe}: no image in ${repository} under ${tags.length === 1 ? `tag ${tags[0]}` : `any of the tags ${tags.join(', ')}`}; build it first (build-image build), or point 'tag' at a branch or commit that was built`);
 }
 
 /** A plain image reference (`postgres:16`, `host/repo@sha256:...`) to its digest and user. */
@@ -132,22 +130,18 @@ export async function lookupReference(client: RegistryClient, reference: string)
 export function findTemplate(repo: TemplateRepo, name: string, where: string): ImageTemplate {
   const template = repo.images.find((t) => t.name === name);
   if (template) return template;
-  const near = closest(name, repo.images.map((t) => t.name));
+  const near = closest(
+    name,
+    repo.images.map((t) => t.name),
+  );
   throw new UserError(`${where} has no image template '${name}'${near ? ` (did you mean '${near}'?)` : ''}`);
 }
 
 /** Resolves a template to the image the pipeline pushed for `ref`. */
-export async function resolveTemplateImage(
-  client: RegistryClient,
-  source: TemplateSource,
-  name: string,
-  ref: string | undefined,
-  options: { registry?: string; where: string },
-): Promise<ResolvedImage> {
+export async function resolveTemplateImage(client: RegistryClient, source: TemplateSource, name: string, ref: string | undefined, options: { registry?: string; where: string }): Promise<ResolvedImage> {
   const template = findTemplate(source.repo, name, options.where);
   const repository = destinationRepository(template.spec.image, options.registry);
   const commit = ref === undefined ? undefined : source.commit;
   const describe = `image template '${name}'${ref ? ` at ${ref}` : ''}`;
   return lookupImage(client, repository, candidateTags(template, ref, commit), describe);
 }
-

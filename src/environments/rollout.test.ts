@@ -16,7 +16,12 @@ const done = { observedGeneration: 2, replicas: 1, updatedReplicas: 1, readyRepl
 // The messages are kubectl's own (k8s.io/kubectl/pkg/polymorphichelpers/rollout_status.go).
 test.each<[string, V1Deployment, string, string]>([
   ['spec not observed yet', deployment({ ...done, observedGeneration: 1 }), 'waiting', 'Waiting for deployment spec update to be observed...'],
-  ['progress deadline exceeded', deployment({ ...done, updatedReplicas: 0, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "team-a-1" has timed out progressing.' }] }), 'failed', 'deployment "team-a" exceeded its progress deadline: ReplicaSet "team-a-1" has timed out progressing.'],
+  [
+    'progress deadline exceeded',
+    deployment({ ...done, updatedReplicas: 0, conditions: [{ type: 'Progressing', status: 'False', reason: 'ProgressDeadlineExceeded', message: 'ReplicaSet "team-a-1" has timed out progressing.' }] }),
+    'failed',
+    'deployment "team-a" exceeded its progress deadline: ReplicaSet "team-a-1" has timed out progressing.',
+  ],
   ['not updated', deployment({ ...done, updatedReplicas: 0 }), 'waiting', 'Waiting for deployment "team-a" rollout to finish: 0 out of 1 new replicas have been updated...'],
   ['old replica left', deployment({ ...done, replicas: 2 }), 'waiting', 'Waiting for deployment "team-a" rollout to finish: 1 old replicas are pending termination...'],
   ['not available', deployment({ ...done, availableReplicas: 0 }), 'waiting', 'Waiting for deployment "team-a" rollout to finish: 0 of 1 updated replicas are available...'],
@@ -38,7 +43,11 @@ function waiting(name: string, reason: string, message?: string, extra: Partial<
 }
 
 test.each<[string, V1ContainerStatus, { reason: string; message: string } | undefined]>([
-  ['crash loop', waiting('env', 'CrashLoopBackOff', 'back-off 10s', { restartCount: 3, lastState: { terminated: { exitCode: 2, reason: 'Error' } } }), { reason: 'CrashLoopBackOff', message: "container 'env' keeps crashing: restarted 3 times (last exit code 2, Error)" }],
+  [
+    'crash loop',
+    waiting('env', 'CrashLoopBackOff', 'back-off 10s', { restartCount: 3, lastState: { terminated: { exitCode: 2, reason: 'Error' } } }),
+    { reason: 'CrashLoopBackOff', message: "container 'env' keeps crashing: restarted 3 times (last exit code 2, Error)" },
+  ],
   ['image not found', waiting('env', 'ErrImagePull', 'rpc error: reg/x:1: not found'), { reason: 'ErrImagePull', message: "container 'env': image img/env not found: rpc error: reg/x:1: not found" }],
   ['back-off on a missing image', waiting('env', 'ImagePullBackOff', 'manifest unknown'), { reason: 'ImagePullBackOff', message: "container 'env': image img/env not found: manifest unknown" }],
   ['pull refused: keep waiting', waiting('env', 'ErrImagePull', 'connection refused'), undefined],

@@ -7,10 +7,7 @@
 import type { V1ContainerStatus, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import { POD_TEMPLATE_LABEL } from './manifests.js';
 
-export type Verdict =
-  | { state: 'ready'; message: string }
-  | { state: 'waiting'; message: string }
-  | { state: 'failed'; reason: string; message: string };
+export type Verdict = { state: 'ready'; message: string } | { state: 'waiting'; message: string } | { state: 'failed'; reason: string; message: string };
 
 /** kubectl's own verdict from the Deployment alone (k8s.io/kubectl/pkg/polymorphichelpers/rollout_status.go). */
 export function kubectlVerdict(deployment: V1Deployment): Verdict {

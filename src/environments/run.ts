@@ -94,7 +94,14 @@ function imageText(image: BuiltImage): string {
 /** What `--dry-run` prints: the personalised Dockerfile, then the objects `up` would apply (secret values redacted). */
 async function dryRun(settings: EnvironmentRunSettings): Promise<EnvironmentRunResult> {
   const prepared = await prepareImage(options(settings));
-  const parts = [`# personalised image ${prepared.reference} (build ID ${prepared.buildId})\n`, prepared.dockerfile.split('\n').map((l) => (l ? `# ${l}` : '#')).join('\n'), '\n'];
+  const parts = [
+    `# personalised image ${prepared.reference} (build ID ${prepared.buildId})\n`,
+    prepared.dockerfile
+      .split('\n')
+      .map((l) => (l ? `# ${l}` : '#'))
+      .join('\n'),
+    '\n',
+  ];
   if (settings.operation !== 'build') {
     const namespace = settings.namespace ?? 'default';
     const pinned = `${prepared.repository}:${prepared.tag}`;

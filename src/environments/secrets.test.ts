@@ -18,7 +18,15 @@ test('values of a sops file, decrypted with the identity and each masked; a wron
   const root = mkdtempSync(join(tmpdir(), 'bi-env-secrets-'));
   try {
     const team = generateIdentity();
-    writeSecret(root, 'db', new Map<string, Value>([['password', str('s3cret')], ['user', str('coder')]]), team.recipient);
+    writeSecret(
+      root,
+      'db',
+      new Map<string, Value>([
+        ['password', str('s3cret')],
+        ['user', str('coder')],
+      ]),
+      team.recipient,
+    );
     writeSecret(root, 'nested', new Map<string, Value>([['data', new Map<string, Value>([['token', str('t0k')]])]]), team.recipient);
     const masked: string[] = [];
     const source = secretValuesFromRepo(root, `# key\n${team.identity}\n`, (v) => masked.push(v));

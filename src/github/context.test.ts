@@ -8,7 +8,11 @@ const NOW = new Date('2026-11-20T10:00:00Z');
 
 test.each([
   ['a push to a branch', { GITHUB_SHA: SHA, GITHUB_REF: 'refs/heads/feature/x', GITHUB_REPOSITORY: 'acme/t' }, { commit: SHA, branch: 'feature/x', sourceUrl: 'https://github.com/acme/t' }],
-  ['a pull request uses its head branch', { GITHUB_SHA: SHA, GITHUB_REF: 'refs/pull/7/merge', GITHUB_HEAD_REF: 'fix-it', GITHUB_REPOSITORY: 'acme/t', GITHUB_SERVER_URL: 'https://ghe.example' }, { commit: SHA, branch: 'fix-it', sourceUrl: 'https://ghe.example/acme/t' }],
+  [
+    'a pull request uses its head branch',
+    { GITHUB_SHA: SHA, GITHUB_REF: 'refs/pull/7/merge', GITHUB_HEAD_REF: 'fix-it', GITHUB_REPOSITORY: 'acme/t', GITHUB_SERVER_URL: 'https://ghe.example' },
+    { commit: SHA, branch: 'fix-it', sourceUrl: 'https://ghe.example/acme/t' },
+  ],
   ['a tag push has no branch', { GITHUB_SHA: SHA, GITHUB_REF: 'refs/tags/v1' }, { commit: SHA }],
   ['outside Actions: nothing but the time', {}, {}],
 ])('runOrigin: %s', (_title, env, expected) => {

@@ -30,7 +30,12 @@ export function foreignOutput(write: (text: string) => void = (t) => void proces
         write(`::stop-commands::${token}${EOL}`);
       }
       // One output line per line of text; a trailing newline adds no empty line.
-      write(text.replace(/\r?\n$/, '').split(/\r?\n|\r/).join(EOL) + EOL);
+      write(
+        text
+          .replace(/\r?\n$/, '')
+          .split(/\r?\n|\r/)
+          .join(EOL) + EOL,
+      );
     },
     resume,
     ours(fn) {

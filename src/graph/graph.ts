@@ -44,11 +44,7 @@ const COPY_FROM = /^\s*COPY\s+(?:--\S+\s+)*--from=(\S+)/i;
  * `buildArgOverrides` (the CLI's `--build-arg`, the action's `build-args`) apply to every image
  * that declares the name as a parameter or as an ARG of its Dockerfile, as docker does.
  */
-export function buildGraph(
-  repo: TemplateRepo,
-  buildArgOverrides: Readonly<Record<string, string>> = {},
-  branch?: string,
-): { graph: ImageGraph; problems: Problem[] } {
+export function buildGraph(repo: TemplateRepo, buildArgOverrides: Readonly<Record<string, string>> = {}, branch?: string): { graph: ImageGraph; problems: Problem[] } {
   const problems: Problem[] = [];
   const publishers = new Publishers(repo.images, branch);
   problems.push(...duplicateTagProblems(publishers));
@@ -100,9 +96,13 @@ export function buildGraph(
       const formatted = formatReference(ref);
       external.add(formatted);
       const built = resolution.sameRepository;
-      const here = built.length > 0 && !ref.digest
-        ? ` (this repository builds ${[...new Set(built.flatMap((t) => promotedTags(t.spec.tags)))].sort().map((tag) => `:${tag}`).join(', ')} of it, not :${ref.tag ?? 'latest'})`
-        : '';
+      const here =
+        built.length > 0 && !ref.digest
+          ? ` (this repository builds ${[...new Set(built.flatMap((t) => promotedTags(t.spec.tags)))]
+              .sort()
+              .map((tag) => `:${tag}`)
+              .join(', ')} of it, not :${ref.tag ?? 'latest'})`
+          : '';
       notes.add(`${node.dockerfile}:${line}: uses ${formatted} from the registry; not built here${here}`);
       return undefined;
     };
@@ -199,9 +199,7 @@ function cycleProblems(graph: ImageGraph): Problem[] {
             const next = cycle[(cycle.indexOf(member) + 1) % cycle.length]!;
             const from = node.from.find((f) => f.parent === next);
             problems.push(
-              from
-                ? { file: node.dockerfile, line: from.line, column: 1, title: 'Dependency cycle', message: `dependency cycle: ${text}` }
-                : imageProblem(node.template, ['spec', 'image'], `dependency cycle: ${text}`, 'Dependency cycle'),
+              from ? { file: node.dockerfile, line: from.line, column: 1, title: 'Dependency cycle', message: `dependency cycle: ${text}` } : imageProblem(node.template, ['spec', 'image'], `dependency cycle: ${text}`, 'Dependency cycle'),
             );
           }
         }

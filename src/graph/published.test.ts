@@ -21,10 +21,7 @@ const template = (name: string, image: string, tags: string[]): ImageTemplate =>
   spec: { context: '.', dockerfile: 'Dockerfile', image, tags, parameters: [], watch: [], smoke: [], sources: [] },
 });
 
-const publishers = new Publishers(
-  [template('plain', 'ghcr.io/acme/plain', []), template('u', 'docker.io/acme/base', ['ubuntu', '24.04']), template('c', 'acme/base', ['centos'])],
-  'feature/x',
-);
+const publishers = new Publishers([template('plain', 'ghcr.io/acme/plain', []), template('u', 'docker.io/acme/base', ['ubuntu', '24.04']), template('c', 'acme/base', ['centos'])], 'feature/x');
 
 test.each([
   ['ghcr.io/acme/plain', 'plain'],

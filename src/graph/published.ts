@@ -36,7 +36,12 @@ export function testTagOf(tags: readonly string[]): string {
 
 /** A branch name as the build tags it: `refs/heads/feature/x` -> `feature-x`. */
 export function branchTag(branch: string): string | undefined {
-  const slug = branch.replace(/^refs\/heads\//, '').replace(/[^A-Za-z0-9_.-]+/g, '-').replace(/^[.-]+/, '').slice(0, MAX_TAG).replace(/[.-]+$/, '');
+  const slug = branch
+    .replace(/^refs\/heads\//, '')
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .replace(/^[.-]+/, '')
+    .slice(0, MAX_TAG)
+    .replace(/[.-]+$/, '');
   return slug === '' ? undefined : slug;
 }
 
@@ -58,7 +63,10 @@ export class Publishers {
   private readonly byTag = new Map<string, ImageTemplate[]>();
 
   /** `branch`: the branch being built, whose tag the plan then knows too. */
-  constructor(images: readonly ImageTemplate[], private readonly branch?: string) {
+  constructor(
+    images: readonly ImageTemplate[],
+    private readonly branch?: string,
+  ) {
     for (const t of images) {
       let repository: string;
       try {

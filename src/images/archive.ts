@@ -84,13 +84,19 @@ async function tarSource(file: string): Promise<ArchiveSource> {
       }
     })();
     try {
-      await Promise.all([feeding, reading.catch((err) => {
-        extract.destroy(err instanceof Error ? err : new Error(String(err)));
-        throw err;
-      })]);
+      await Promise.all([
+        feeding,
+        reading.catch((err) => {
+          extract.destroy(err instanceof Error ? err : new Error(String(err)));
+          throw err;
+        }),
+      ]);
     } catch (err) {
       if (err instanceof UserError) throw err;
-      const reason = await reading.then(() => undefined, (e: unknown) => e);
+      const reason = await reading.then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       if (reason instanceof UserError) throw reason;
       throw new UserError(`${file}: not a readable tar${gzipped ? '.gz' : ''} archive (${describeError(err)})`);
     }
@@ -305,12 +311,7 @@ async function openArchive(path: string): Promise<{ source: ArchiveSource; kind:
  * Pushes a docker-archive or OCI layout to `target` and returns the digest of the manifest
  * now under `target.tag`. Blobs the repository already has are not uploaded.
  */
-export async function pushArchive(
-  client: RegistryClient,
-  path: string,
-  target: ArchiveTarget,
-  options: { log?: (line: string) => void; concurrency?: number } = {},
-): Promise<ArchivePushResult> {
+export async function pushArchive(client: RegistryClient, path: string, target: ArchiveTarget, options: { log?: (line: string) => void; concurrency?: number } = {}): Promise<ArchivePushResult> {
   const log = options.log ?? (() => undefined);
   const { source, kind } = await openArchive(path);
   const plan = kind === 'docker' ? await planDockerArchive(source, path, target.tag) : await planOciLayout(source, path, target.tag);

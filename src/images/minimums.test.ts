@@ -25,7 +25,7 @@ describe('LayeredTree', () => {
     ['a whiteout then re-add in a later layer', [[file('a/f')], [{ path: 'a/.wh.f', type: 'file' }], [file('a/f')]], '/a/f', '/a/f'],
     ['a whiteout does not remove what its own layer adds', [[file('a/f')], [{ path: 'a/.wh.f', type: 'file' }, file('a/f')]], '/a/f', '/a/f'],
     ['an opaque directory hides lower contents', [[file('etc/ssl/old.pem')], [dir('etc/ssl'), { path: 'etc/ssl/.wh..wh..opq', type: 'file' }, file('etc/ssl/new.pem')]], '/etc/ssl/old.pem', undefined],
-    ['an opaque directory keeps its own layer\'s files', [[file('etc/ssl/old.pem')], [{ path: 'etc/ssl/.wh..wh..opq', type: 'file' }, file('etc/ssl/new.pem')]], '/etc/ssl/new.pem', '/etc/ssl/new.pem'],
+    ["an opaque directory keeps its own layer's files", [[file('etc/ssl/old.pem')], [{ path: 'etc/ssl/.wh..wh..opq', type: 'file' }, file('etc/ssl/new.pem')]], '/etc/ssl/new.pem', '/etc/ssl/new.pem'],
     ['a file replacing a symlink', [[file('bin/busybox'), link('bin/sh', 'busybox')], [file('bin/sh')]], '/bin/sh', '/bin/sh'],
     ['a hard link', [[file('usr/bin/git'), { path: 'usr/libexec/git', type: 'link', linkname: 'usr/bin/git' }]], '/usr/libexec/git', '/usr/libexec/git'],
     ['a file under a file is not a path', [[file('bin')]], '/bin/sh', undefined],
@@ -57,10 +57,7 @@ describe('checkUser', () => {
 });
 
 test('evaluateMinimums: every rule, with PATH from the config', () => {
-  const t = tree(
-    [file('bin/busybox'), link('bin/sh', 'busybox'), file('opt/git/bin/git')],
-    [file('etc/ssl/certs/ca-certificates.crt', 0o644, 200000)],
-  );
+  const t = tree([file('bin/busybox'), link('bin/sh', 'busybox'), file('opt/git/bin/git')], [file('etc/ssl/certs/ca-certificates.crt', 0o644, 200000)]);
   const results = evaluateMinimums(t, { config: { User: '1000', Env: ['PATH=/opt/git/bin:/bin'] } }, undefined);
   expect(results.map((r) => [r.id, r.passed, r.detail])).toEqual([
     ['shell', true, '/bin/sh -> /bin/busybox'],

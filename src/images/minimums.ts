@@ -187,7 +187,12 @@ export function checkUser(user: string | undefined, passwd: string | undefined):
 
 /** Evaluates the Coder minimums against a replayed tree and the image config. */
 export function evaluateMinimums(tree: LayeredTree, config: ImageConfig, passwd: string | undefined): RuleResult[] {
-  const envPath = (config.config?.Env ?? []).find((e) => e.startsWith('PATH='))?.slice(5).split(':').filter((d) => d.startsWith('/')) ?? [];
+  const envPath =
+    (config.config?.Env ?? [])
+      .find((e) => e.startsWith('PATH='))
+      ?.slice(5)
+      .split(':')
+      .filter((d) => d.startsWith('/')) ?? [];
   const path = [...new Set([...envPath, ...STANDARD_PATH])];
   const results: RuleResult[] = [];
 
@@ -202,7 +207,9 @@ export function evaluateMinimums(tree: LayeredTree, config: ImageConfig, passwd:
 
   const ca = CA_BUNDLES.map((p) => ({ p, found: tree.resolve(p) })).find((c) => c.found && c.found.node.type === 'file' && c.found.node.size > 0);
   results.push({
-    id: 'ca-certificates', title: 'CA certificates', passed: !!ca,
+    id: 'ca-certificates',
+    title: 'CA certificates',
+    passed: !!ca,
     detail: ca ? (ca.p === ca.found!.path ? ca.p : `${ca.p} -> ${ca.found!.path}`) : `no CA bundle (looked for ${CA_BUNDLES.join(', ')})`,
   });
 
@@ -271,12 +278,7 @@ async function imageManifest(client: RegistryClient, repo: RepositoryName, refer
 }
 
 /** Reads an image from the registry and checks the minimums, rule by rule. */
-export async function checkImageMinimums(
-  client: RegistryClient,
-  repo: RepositoryName,
-  reference: string,
-  options: { profile?: MinimumsProfile; platform?: string } = {},
-): Promise<MinimumsReport> {
+export async function checkImageMinimums(client: RegistryClient, repo: RepositoryName, reference: string, options: { profile?: MinimumsProfile; platform?: string } = {}): Promise<MinimumsReport> {
   const { manifest, digest, platform } = await imageManifest(client, repo, reference, options.platform);
   const config = JSON.parse((await client.getBlobBytes(repo, manifest.config.digest)).toString('utf8')) as ImageConfig;
   const tree = new LayeredTree();

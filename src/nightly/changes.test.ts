@@ -42,15 +42,37 @@ test.each<[string, DecisionInput, boolean, string[]]>([
     true,
     [`base ${BASE}: no digest recorded on the last build; now sha256:aaaaaaaaaaaa`, 'source https://github.com/acme/handler.git (main): no commit recorded on the last build; now 111111111111'],
   ],
-  ['the linked source has new commits', input({ ...leaf, sources: [{ ...SOURCE, commit: sha('2') }] }, { published: input(leaf).published }), true, ['source https://github.com/acme/handler.git (main) has new commits: 111111111111 -> 222222222222']],
+  [
+    'the linked source has new commits',
+    input({ ...leaf, sources: [{ ...SOURCE, commit: sha('2') }] }, { published: input(leaf).published }),
+    true,
+    ['source https://github.com/acme/handler.git (main) has new commits: 111111111111 -> 222222222222'],
+  ],
   ['the template changed without a build since', input({ ...leaf, contentHash: 'content-app-edited' }, { published: input(leaf).published }), true, ['the template, Dockerfile or context changed since the last build']],
-  ['the build context repository moved', { ...input({ ...fn, source: { ...SOURCE, path: 'fn', commit: sha('3') } }), published: { digest: d('e'), labels: builtLabels(fn, {}) } }, true, ['build context https://github.com/acme/handler.git (main) has new commits: 111111111111 -> 333333333333']],
-  ['the build context repository did not move', { ...input(fn), published: { digest: d('e'), labels: builtLabels(fn, {}) } }, false, ['unchanged since sha256:eeeeeeeeeeee: build context https://github.com/acme/handler.git (main) still 111111111111']],
+  [
+    'the build context repository moved',
+    { ...input({ ...fn, source: { ...SOURCE, path: 'fn', commit: sha('3') } }), published: { digest: d('e'), labels: builtLabels(fn, {}) } },
+    true,
+    ['build context https://github.com/acme/handler.git (main) has new commits: 111111111111 -> 333333333333'],
+  ],
+  [
+    'the build context repository did not move',
+    { ...input(fn), published: { digest: d('e'), labels: builtLabels(fn, {}) } },
+    false,
+    ['unchanged since sha256:eeeeeeeeeeee: build context https://github.com/acme/handler.git (main) still 111111111111'],
+  ],
   ['a parent is rebuilt tonight', input(child, { published: childBuilt, parents: { app: { changed: true, digest: d('e') } } }), true, ['parent app is rebuilt']],
   ['a parent is where it was', input(child, { published: childBuilt, parents: { app: { changed: false, digest: d('e') } } }), false, ['unchanged since sha256:cccccccccccc: parent app still sha256:eeeeeeeeeeee']],
   ['a parent was rebuilt without its child', input(child, { published: childBuilt, parents: { app: { changed: false, digest: d('f') } } }), true, ['parent app is at sha256:ffffffffffff, built on sha256:eeeeeeeeeeee']],
   ['a parent has no published image', input(child, { published: childBuilt, parents: { app: { changed: false } } }), true, ['parent app has no published image']],
-  ['a base pinned by digest never moves', input(plannedImage('pinned', [], { externalBases: [`busybox@${d('a')}`] }), { published: { digest: d('e'), labels: builtLabels(plannedImage('pinned', [], { externalBases: [`busybox@${d('a')}`] }), { [`busybox@${d('a')}`]: d('a') }) } }), false, ['unchanged since sha256:eeeeeeeeeeee']],
+  [
+    'a base pinned by digest never moves',
+    input(plannedImage('pinned', [], { externalBases: [`busybox@${d('a')}`] }), {
+      published: { digest: d('e'), labels: builtLabels(plannedImage('pinned', [], { externalBases: [`busybox@${d('a')}`] }), { [`busybox@${d('a')}`]: d('a') }) },
+    }),
+    false,
+    ['unchanged since sha256:eeeeeeeeeeee'],
+  ],
 ])('%s', (_what, given, changed, reasons) => {
   expect(decide(given)).toEqual({ changed, reasons });
 });

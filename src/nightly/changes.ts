@@ -64,7 +64,12 @@ export function decide(input: DecisionInput): NightlyDecision {
   const reasons: string[] = [];
   const checked: string[] = [];
 
-  const recordedBases = new Map(label(BASE_LABEL_PREFIX).flatMap(([, v]) => { const b = parseBaseLabel(v); return b ? [[b.reference, b.digest] as const] : []; }));
+  const recordedBases = new Map(
+    label(BASE_LABEL_PREFIX).flatMap(([, v]) => {
+      const b = parseBaseLabel(v);
+      return b ? [[b.reference, b.digest] as const] : [];
+    }),
+  );
   for (const reference of image.externalBases) {
     if (PINNED.test(reference)) continue; // a digest cannot move
     const now = input.baseDigests[reference];
@@ -75,7 +80,10 @@ export function decide(input: DecisionInput): NightlyDecision {
     else checked.push(`base ${reference} still ${short(now)}`);
   }
 
-  const recordedSources = label(SOURCE_LABEL_PREFIX).flatMap(([, v]) => { const s = parseSourceLabel(v); return s ? [s] : []; });
+  const recordedSources = label(SOURCE_LABEL_PREFIX).flatMap(([, v]) => {
+    const s = parseSourceLabel(v);
+    return s ? [s] : [];
+  });
   for (const source of image.sources ?? []) {
     const name = `${source.url}${source.ref ? ` (${source.ref})` : ''}`;
     const then = recordedSources.find((s) => s.url === source.url && (s.ref ?? '') === (source.ref ?? ''));

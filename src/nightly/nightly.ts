@@ -88,10 +88,12 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
 
   // What is published now, and what the outside bases point at now; each asked once.
   const published = new Map<string, PublishedImage | undefined>();
-  const where = new Map(names.map((name) => {
-    const image = plan.images[name]!;
-    return [name, { repository: destinationRepository(image.repository, options.registry), tag: testTag(image) }];
-  }));
+  const where = new Map(
+    names.map((name) => {
+      const image = plan.images[name]!;
+      return [name, { repository: destinationRepository(image.repository, options.registry), tag: testTag(image) }];
+    }),
+  );
   const externals = [...new Set(names.flatMap((n) => plan.images[n]!.externalBases))];
   const baseDigests: Record<string, string> = {};
   await mapLimit([...names.map((n) => ({ kind: 'image' as const, key: n })), ...externals.map((r) => ({ kind: 'base' as const, key: r }))], 8, async (item) => {
@@ -116,9 +118,7 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
     const image = plan.images[name]!;
     const parents = Object.fromEntries(image.parents.map((p) => [p, { changed: images[p]?.changed ?? false, ...(published.get(p) ? { digest: published.get(p)!.digest } : {}) }]));
     const { repository, tag } = where.get(name)!;
-    const decision = options.force
-      ? { changed: true, reasons: ['forced: every image is rebuilt'] }
-      : decide({ image, published: published.get(name), publishedAt: `${repository}:${tag}`, baseDigests, parents });
+    const decision = options.force ? { changed: true, reasons: ['forced: every image is rebuilt'] } : decide({ image, published: published.get(name), publishedAt: `${repository}:${tag}`, baseDigests, parents });
     images[name] = { name, ...decision };
   }
   options.onDecided?.(images);
@@ -147,7 +147,11 @@ export function nightlyText(result: NightlyResult): string {
   const rows = Object.values(result.images).map((i) => [i.name, i.changed ? 'rebuild' : 'unchanged', i.status ?? '', i.reasons.join('; ')]);
   const header = ['IMAGE', 'DECISION', 'RESULT', 'WHY'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const format = (row: string[]): string => row.map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const format = (row: string[]): string =>
+    row
+      .map((c, i) => (i === row.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   return [format(header), ...rows.map(format), `changed=${result.changed}`].join('\n') + '\n';
 }
 

@@ -63,11 +63,7 @@ export async function findBuiltFromInputs(client: RegistryClient, repository: Re
  * Finds the images already built from the same inputs. Returns name -> digest for those that
  * can be reused; throws (one line per image) when the registry could not be asked.
  */
-export async function findReusable(
-  images: readonly AvoidanceCandidate[],
-  client: RegistryClient,
-  options: { concurrency?: number } = {},
-): Promise<Map<string, Reusable>> {
+export async function findReusable(images: readonly AvoidanceCandidate[], client: RegistryClient, options: { concurrency?: number } = {}): Promise<Map<string, Reusable>> {
   const found = new Map<string, Reusable>();
   const errors: Error[] = [];
   await mapLimit(images, options.concurrency ?? 8, async (image) => {

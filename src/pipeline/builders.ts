@@ -121,7 +121,10 @@ export class BuildahDryRun implements Builder {
     const { push, retag } = splitDestinations(request.destinations);
     const lines = [
       `# ${request.name}: ${files.dockerfile} holds:`,
-      ...request.dockerfile.trimEnd().split('\n').map((l) => `#   ${l}`),
+      ...request.dockerfile
+        .trimEnd()
+        .split('\n')
+        .map((l) => `#   ${l}`),
       this.command(budArgs(request, files, local, this.buildah.isolation)),
       ...pushArgs({ ...request, destinations: push }, files, local).map((args) => this.command(args)),
       ...retag.map(({ from, to }) => `# tag docker://${from} as docker://${to} (the pushed manifest under another tag; no blobs move)`),
@@ -165,24 +168,13 @@ export class KanikoDryRun implements Builder {
 
   async build(request: BuildRequest): Promise<BuildResult> {
     const plan = this.kaniko.dryRun(request);
-    const lines = [
-      `# ${request.name}: in namespace ${plan.namespace}`,
-      ...plan.steps.map((step, i) => `#   ${i + 1}. ${step}`),
-      ...plan.objects.map((object) => `---\n${stringify(object, { aliasDuplicateObjects: false }).trimEnd()}`),
-      '',
-    ];
+    const lines = [`# ${request.name}: in namespace ${plan.namespace}`, ...plan.steps.map((step, i) => `#   ${i + 1}. ${step}`), ...plan.objects.map((object) => `---\n${stringify(object, { aliasDuplicateObjects: false }).trimEnd()}`), ''];
     this.print(lines.join('\n'));
     return { digest: placeholderDigest(request.name), durationMs: 0 };
   }
 
   async smoke(request: SmokeRequest): Promise<SmokeResult[]> {
-    this.print(
-      [
-        `# ${request.name}: one pod per smoke test, running the image ${request.image}`,
-        ...request.commands.map((c) => `#   ${c.name}: sh -c ${shellQuote(c.run)}`),
-        '',
-      ].join('\n'),
-    );
+    this.print([`# ${request.name}: one pod per smoke test, running the image ${request.image}`, ...request.commands.map((c) => `#   ${c.name}: sh -c ${shellQuote(c.run)}`), ''].join('\n'));
     return request.commands.map((c) => ({ name: c.name, passed: true, exitCode: 0, output: '', durationMs: 0 }));
   }
 

@@ -4,8 +4,20 @@ import type { PlannedImage } from '../plan/types.js';
 
 function planned(name: string, parents: string[] = []): PlannedImage {
   return {
-    name, file: `.coder/images/${name}.yaml`, repository: `ghcr.io/acme/${name}`, tags: [], context: name, dockerfile: `${name}/Dockerfile`,
-    parents, from: [], externalBases: [], buildArgs: {}, smoke: [], reasons: [], selected: true, contentHash: 'x',
+    name,
+    file: `.coder/images/${name}.yaml`,
+    repository: `ghcr.io/acme/${name}`,
+    tags: [],
+    context: name,
+    dockerfile: `${name}/Dockerfile`,
+    parents,
+    from: [],
+    externalBases: [],
+    buildArgs: {},
+    smoke: [],
+    reasons: [],
+    selected: true,
+    contentHash: 'x',
   };
 }
 
@@ -13,22 +25,43 @@ const D = `sha256:${'ab'.repeat(32)}`;
 const result: PipelineResult = {
   ok: false,
   plan: {
-    root: '/repo', order: ['base', 'golden', 'child', 'other'], levels: [],
+    root: '/repo',
+    order: ['base', 'golden', 'child', 'other'],
+    levels: [],
     images: { base: planned('base'), golden: planned('golden', ['base']), child: planned('child', ['golden']), other: planned('other') },
     environments: {},
   },
   images: {
     base: { name: 'base', status: 'reused', requested: false, repository: 'r/acme/base', reference: `r/acme/base@${D}`, digest: D, tags: ['test'], durationMs: 120, smoke: 'none' },
     golden: {
-      name: 'golden', status: 'failed', requested: true, repository: 'r/acme/golden', reference: `r/acme/golden@${D}`, digest: D, tags: ['test'], durationMs: 75_500,
-      smoke: 'failed', reason: 'smoke test failed: motd',
+      name: 'golden',
+      status: 'failed',
+      requested: true,
+      repository: 'r/acme/golden',
+      reference: `r/acme/golden@${D}`,
+      digest: D,
+      tags: ['test'],
+      durationMs: 75_500,
+      smoke: 'failed',
+      reason: 'smoke test failed: motd',
       smokeResults: [
         { name: 'git', passed: true, exitCode: 0, output: 'git version 2', durationMs: 5 },
         { name: 'motd', passed: false, exitCode: 1, output: 'cat: /etc/motd: No such file | or directory', durationMs: 5 },
       ],
     },
     child: { name: 'child', status: 'skipped', requested: true, repository: 'r/acme/child', tags: [], durationMs: 0, smoke: 'not run', reason: "'golden' failed" },
-    other: { name: 'other', status: 'built', requested: true, repository: 'r/acme/other', reference: `r/acme/other@${D}`, digest: D, tags: ['test'], durationMs: 3_000, smoke: 'passed', smokeResults: [{ name: 'sh', passed: true, exitCode: 0, output: '', durationMs: 1 }] },
+    other: {
+      name: 'other',
+      status: 'built',
+      requested: true,
+      repository: 'r/acme/other',
+      reference: `r/acme/other@${D}`,
+      digest: D,
+      tags: ['test'],
+      durationMs: 3_000,
+      smoke: 'passed',
+      smokeResults: [{ name: 'sh', passed: true, exitCode: 0, output: '', durationMs: 1 }],
+    },
   },
 };
 
@@ -72,8 +105,17 @@ test('an image built on an untested parent is reported so and gets no promote hi
     images: {
       ...result.images,
       child: {
-        name: 'child', status: 'built', requested: true, repository: 'r/acme/child', reference: `r/acme/child@${D}`, digest: D, tags: ['test'], durationMs: 1_000,
-        smoke: 'passed', untestedAncestors: ['golden'], reason: "built on an untested parent: the smoke tests of 'golden' did not pass",
+        name: 'child',
+        status: 'built',
+        requested: true,
+        repository: 'r/acme/child',
+        reference: `r/acme/child@${D}`,
+        digest: D,
+        tags: ['test'],
+        durationMs: 1_000,
+        smoke: 'passed',
+        untestedAncestors: ['golden'],
+        reason: "built on an untested parent: the smoke tests of 'golden' did not pass",
       },
     },
   };

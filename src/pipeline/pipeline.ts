@@ -182,8 +182,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     contextDir: (image: PlannedImage, signal: AbortSignal) => (image.source ? sourceContexts.dir(image.source, signal) : resolve(plan.root, image.context)),
     ...(smokeWanted
       ? {
-          verify: (image: PlannedImage, reference: string, signal: AbortSignal): Promise<SmokeCheck> =>
-            smokeTest(options.builder, image, reference, { insecureRegistries, signal, log: (line) => options.log(image.name, line) }),
+          verify: (image: PlannedImage, reference: string, signal: AbortSignal): Promise<SmokeCheck> => smokeTest(options.builder, image, reference, { insecureRegistries, signal, log: (line) => options.log(image.name, line) }),
         }
       : {}),
     ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
@@ -198,4 +197,3 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
   const ok = Object.values(images).every((r) => (r.status === 'built' || r.status === 'reused') && !r.untestedAncestors);
   return { plan, images, ok };
 }
-

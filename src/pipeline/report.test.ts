@@ -6,8 +6,20 @@ const D = `sha256:${'cd'.repeat(32)}`;
 
 function planned(name: string, parents: string[] = [], reasons: string[] = []): PlannedImage {
   return {
-    name, file: `.coder/images/${name}.yaml`, repository: `ghcr.io/acme/${name}`, tags: [], context: name, dockerfile: `${name}/Dockerfile`,
-    parents, from: [], externalBases: [], buildArgs: {}, smoke: [], reasons, selected: true, contentHash: 'x',
+    name,
+    file: `.coder/images/${name}.yaml`,
+    repository: `ghcr.io/acme/${name}`,
+    tags: [],
+    context: name,
+    dockerfile: `${name}/Dockerfile`,
+    parents,
+    from: [],
+    externalBases: [],
+    buildArgs: {},
+    smoke: [],
+    reasons,
+    selected: true,
+    contentHash: 'x',
   };
 }
 
@@ -30,7 +42,10 @@ test('the graph is coloured by outcome; pushed references, tags and why are list
   const result: PipelineResult = {
     ok: false,
     plan: {
-      root: '/repo', order: ['base', 'app', 'child'], levels: [['base', 'lone'], ['app'], ['child']], environments: {},
+      root: '/repo',
+      order: ['base', 'app', 'child'],
+      levels: [['base', 'lone'], ['app'], ['child']],
+      environments: {},
       images: { base: planned('base'), app: planned('app', ['base'], ['Dockerfile changed']), child: planned('child', ['app']), lone: planned('lone') },
     },
     images: {

@@ -142,7 +142,11 @@ export function summaryText(result: PipelineResult): string {
   ]);
   const header = ['IMAGE', 'RESULT', 'REFERENCE', 'TIME', 'SMOKE'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
-  const format = (row: string[]): string => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const format = (row: string[]): string =>
+    row
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   const lines = [format(header), ...rows.map(format)];
   for (const r of Object.values(result.images)) if (r.reason) lines.push(`${r.name}: ${r.status}: ${r.reason}`);
   return lines.join('\n') + '\n';

@@ -67,7 +67,11 @@ function options(plan: Plan, builder: Builder, extra: Partial<ScheduleOptions> =
     origin: { commit: SHA, branch: 'main', created: '2026-11-20T00:00:00Z' },
     registry: REGISTRY,
     insecureRegistries: [REGISTRY],
-    inputHash: (content, bases) => `sha256:${Buffer.from([content, ...Object.values(bases)].join('|')).toString('hex').slice(0, 64).padEnd(64, '0')}`,
+    inputHash: (content, bases) =>
+      `sha256:${Buffer.from([content, ...Object.values(bases)].join('|'))
+        .toString('hex')
+        .slice(0, 64)
+        .padEnd(64, '0')}`,
     loadDockerfile: async (img) => img.from.map((f) => `FROM ${f.ref}`).join('\n') + '\nRUN true\n',
     contextDir: (img) => `/repo/${img.context}`,
     log: () => undefined,
@@ -180,7 +184,10 @@ test('images whose input hash is in the registry are reused, tagged, and childre
   };
   const builder = new FakeBuilder();
   const outcomes = await scheduleBuilds(options(plan, builder, { avoidance }));
-  expect(outcomes.map((o) => [o.name, o.status])).toEqual([['base', 'reused'], ['child', 'built']]);
+  expect(outcomes.map((o) => [o.name, o.status])).toEqual([
+    ['base', 'reused'],
+    ['child', 'built'],
+  ]);
   expect(outcomes[0]!.digest).toBe(reusedDigest);
   expect(builder.requests.has('base')).toBe(false);
   expect(tagged).toEqual([[`${REGISTRY}/acme/base`, reusedDigest, ['test', SHA, 'main', expect.stringMatching(/^inputs-/)]]]);
@@ -193,8 +200,14 @@ test('only the requested images and their ancestors run', async () => {
   expect(withAncestors(plan, ['golden'])).toEqual(['base', 'golden']);
   const builder = new FakeBuilder();
   const outcomes = await scheduleBuilds(options(plan, builder, { names: ['golden'] }));
-  expect(outcomes.map((o) => [o.name, o.requested])).toEqual([['base', false], ['golden', true]]);
-  expect((await scheduleBuilds(options(plan, new FakeBuilder()))).map((o) => [o.name, o.requested])).toEqual([['base', false], ['golden', true]]);
+  expect(outcomes.map((o) => [o.name, o.requested])).toEqual([
+    ['base', false],
+    ['golden', true],
+  ]);
+  expect((await scheduleBuilds(options(plan, new FakeBuilder()))).map((o) => [o.name, o.requested])).toEqual([
+    ['base', false],
+    ['golden', true],
+  ]);
   expect(() => withAncestors(plan, ['nope'])).toThrow("no image named 'nope' in the plan (known: base, golden, child, other)");
 });
 
@@ -244,14 +257,12 @@ function manualVerify(events: string[]) {
   };
 }
 
-test('a child builds while its parent is smoke-tested; its outcome waits for the parent\'s tests', async () => {
+test("a child builds while its parent is smoke-tested; its outcome waits for the parent's tests", async () => {
   const plan = planOf(image('base'), image('child', ['base']));
   const builder = new FakeBuilder({ manual: true });
   const settled: string[] = [];
   const smoke = manualVerify(builder.events);
-  const run = scheduleBuilds(
-    options(plan, builder, { verify: smoke.verify, onBuilt: (name) => settled.push(`${name}:pushed`), onSettled: (o) => settled.push(`${o.name}:${o.status}`) }),
-  );
+  const run = scheduleBuilds(options(plan, builder, { verify: smoke.verify, onBuilt: (name) => settled.push(`${name}:pushed`), onSettled: (o) => settled.push(`${o.name}:${o.status}`) }));
   await builder.waitStarted('base');
   builder.finish('base');
   await builder.waitStarted('child');
@@ -347,14 +358,28 @@ test('runGraph refuses a bad max-parallel and a cycle', async () => {
   const run = async (): Promise<number> => 1;
   await expect(runGraph([{ name: 'a', parents: [] }], { maxParallel: 0, run })).rejects.toThrow('max-parallel must be a whole number of at least 1, not 0');
   await expect(
-    runGraph([{ name: 'a', parents: ['b'] }, { name: 'b', parents: ['a'] }], { maxParallel: 1, run }),
+    runGraph(
+      [
+        { name: 'a', parents: ['b'] },
+        { name: 'b', parents: ['a'] },
+      ],
+      { maxParallel: 1, run },
+    ),
   ).rejects.toThrow('cycle');
 });
 
 test('a task that throws synchronously fails without crashing the run', async () => {
   const states = await runGraph(
-    [{ name: 'a', parents: [] }, { name: 'b', parents: ['a'] }],
-    { maxParallel: 1, run: (): Promise<number> => { throw new Error('boom'); } },
+    [
+      { name: 'a', parents: [] },
+      { name: 'b', parents: ['a'] },
+    ],
+    {
+      maxParallel: 1,
+      run: (): Promise<number> => {
+        throw new Error('boom');
+      },
+    },
   );
   expect(states.get('a')).toMatchObject({ state: 'failed' });
   expect(states.get('b')).toEqual({ state: 'skipped', reason: "'a' failed" });
@@ -376,7 +401,10 @@ test('a reuse lookup that fails fails the image, naming the cause', async () => 
   };
   const builder = new FakeBuilder();
   const outcomes = await scheduleBuilds(options(planOf(image('a'), image('b', ['a'])), builder, { avoidance }));
-  expect(outcomes.map((o) => [o.name, o.status, o.reason])).toEqual([['a', 'failed', 'registry unreachable'], ['b', 'skipped', "'a' failed"]]);
+  expect(outcomes.map((o) => [o.name, o.status, o.reason])).toEqual([
+    ['a', 'failed', 'registry unreachable'],
+    ['b', 'skipped', "'a' failed"],
+  ]);
   expect(builder.requests.size).toBe(0);
 });
 

@@ -24,11 +24,7 @@ export interface GraphTask {
   parents: readonly string[];
 }
 
-export type TaskState<T> =
-  | { state: 'done'; value: T }
-  | { state: 'failed'; error: unknown }
-  | { state: 'skipped'; reason: string }
-  | { state: 'cancelled'; reason: string };
+export type TaskState<T> = { state: 'done'; value: T } | { state: 'failed'; error: unknown } | { state: 'skipped'; reason: string } | { state: 'cancelled'; reason: string };
 
 export interface GraphRunOptions<T> {
   maxParallel: number;
@@ -113,11 +109,7 @@ export async function runGraph<T>(tasks: readonly GraphTask[], options: GraphRun
   const pickNext = (): string => {
     let best: string | undefined;
     for (const name of ready) {
-      if (
-        best === undefined ||
-        priority.get(name)! > priority.get(best)! ||
-        (priority.get(name) === priority.get(best) && position.get(name)! < position.get(best)!)
-      ) {
+      if (best === undefined || priority.get(name)! > priority.get(best)! || (priority.get(name) === priority.get(best) && position.get(name)! < position.get(best)!)) {
         best = name;
       }
     }
@@ -149,8 +141,7 @@ export async function runGraph<T>(tasks: readonly GraphTask[], options: GraphRun
         .then(() => options.run(name, parentValues, abort.signal))
         .then(
           (value) => settle(name, { state: 'done', value }),
-          (error: unknown) =>
-            settle(name, abort.signal.aborted ? { state: 'cancelled', reason: `cancelled while running (${describeError(error)})` } : { state: 'failed', error }),
+          (error: unknown) => settle(name, abort.signal.aborted ? { state: 'cancelled', reason: `cancelled while running (${describeError(error)})` } : { state: 'failed', error }),
         )
         .finally(() => {
           running.delete(name);

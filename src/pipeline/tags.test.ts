@@ -1,15 +1,4 @@
-import {
-  branchSlug,
-  buildTags,
-  destinationRepository,
-  destinations,
-  imageLabels,
-  inputsTag,
-  parseBaseLabel,
-  parseSourceLabel,
-  promotionTags,
-  testTag,
-} from './tags.js';
+import { branchSlug, buildTags, destinationRepository, destinations, imageLabels, inputsTag, parseBaseLabel, parseSourceLabel, promotionTags, testTag } from './tags.js';
 
 const SHA = '0123456789abcdef0123456789abcdef01234567';
 const HASH = `sha256:${'a'.repeat(64)}`;

@@ -41,13 +41,14 @@ interface Taggable {
 }
 
 function splitRegistry(registry: string): { host: string; path: string[] } {
-  const trimmed = registry.trim().replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
+  const trimmed = registry
+    .trim()
+    .replace(/^[a-z]+:\/\//, '')
+    .replace(/\/+$/, '');
   const [host = '', ...path] = trimmed.split('/');
   const looksLikeHost = host.includes('.') || host.includes(':') || host === 'localhost';
   if (!looksLikeHost || path.some((c) => !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/.test(c))) {
-    throw new UserError(
-      `invalid registry '${registry}': expected a host with an optional lowercase path, e.g. ghcr.io/acme or 127.0.0.1:5000`,
-    );
+    throw new UserError(`invalid registry '${registry}': expected a host with an optional lowercase path, e.g. ghcr.io/acme or 127.0.0.1:5000`);
   }
   return { host, path };
 }
@@ -137,12 +138,7 @@ export function buildTags(image: Taggable, origin: Pick<BuildOrigin, 'commit' | 
 }
 
 /** Full references to push: `<destination repository>:<tag>` for each build tag. */
-export function destinations(
-  image: Taggable,
-  origin: Pick<BuildOrigin, 'commit' | 'branch'>,
-  inputHash: string,
-  registry?: string,
-): string[] {
+export function destinations(image: Taggable, origin: Pick<BuildOrigin, 'commit' | 'branch'>, inputHash: string, registry?: string): string[] {
   const repository = destinationRepository(image.repository, registry);
   return buildTags(image, origin, inputHash).map((tag) => `${repository}:${tag}`);
 }

@@ -11,8 +11,20 @@ function plan(depth: number, width: number, selected: (name: string) => boolean 
       const name = `img-${l}-${i}`;
       level.push(name);
       images[name] = {
-        name, file: `.coder/images/${name}.yaml`, repository: `ghcr.io/acme/${name}`, tags: [], context: `images/${name}`, dockerfile: `images/${name}/Dockerfile`,
-        parents: l === 0 ? [] : [`img-${l - 1}-0`], from: [], externalBases: [], buildArgs: {}, smoke: [], reasons: ['template changed'], selected: selected(name), contentHash: 'x',
+        name,
+        file: `.coder/images/${name}.yaml`,
+        repository: `ghcr.io/acme/${name}`,
+        tags: [],
+        context: `images/${name}`,
+        dockerfile: `images/${name}/Dockerfile`,
+        parents: l === 0 ? [] : [`img-${l - 1}-0`],
+        from: [],
+        externalBases: [],
+        buildArgs: {},
+        smoke: [],
+        reasons: ['template changed'],
+        selected: selected(name),
+        contentHash: 'x',
       };
     }
     levels.push(level);
@@ -26,7 +38,12 @@ test('matrix entries carry workspace-relative paths and the images input', () =>
   expect(warning).toBeUndefined();
   expect(matrix.include[0]).toEqual({ name: 'img-0-0', images: 'img-0-0', repository: 'ghcr.io/acme/img-0-0', context: 'templates/images/img-0-0', dockerfile: 'templates/images/img-0-0/Dockerfile', parents: '', level: 0 });
   expect(matrix.include[3]).toMatchObject({ name: 'img-1-1', parents: 'img-0-0', level: 1 });
-  expect(layers).toEqual({ include: [{ level: 0, images: 'img-0-0,img-0-1' }, { level: 1, images: 'img-1-0,img-1-1' }] });
+  expect(layers).toEqual({
+    include: [
+      { level: 0, images: 'img-0-0,img-0-1' },
+      { level: 1, images: 'img-1-0,img-1-1' },
+    ],
+  });
   expect(planMatrices(plan(1, 1), '').matrix.include[0]!.context).toBe('images/img-0-0');
 });
 
@@ -64,7 +81,7 @@ test('a small graph is drawn whole, with only the classes in use', () => {
   expect(text).not.toContain('classDef failed');
 });
 
-test('a 600-image graph stays under mermaid\'s limit: what changed plus parents, with a note', () => {
+test("a 600-image graph stays under mermaid's limit: what changed plus parents, with a note", () => {
   const text = mermaidSummary(plan(6, 100), outcome);
   expect(text.length).toBeLessThan(50_000);
   expect(text).toContain('```mermaid');

@@ -81,9 +81,7 @@ export function planMatrices(plan: Plan, prefix = '', limit = MATRIX_LIMIT): Pla
       level: levelOf.get(name) ?? 0,
     };
   };
-  const layers = plan.levels
-    .map((level, i) => ({ level: i, images: level.filter((n) => plan.order.includes(n)).join(',') }))
-    .filter((l) => l.images !== '');
+  const layers = plan.levels.map((level, i) => ({ level: i, images: level.filter((n) => plan.order.includes(n)).join(',') })).filter((l) => l.images !== '');
   if (plan.order.length <= limit) return { matrix: { include: plan.order.map(entry) }, layers: { include: layers } };
 
   // Batches: every level gets a share of the limit in proportion to its size (at least one).
@@ -94,7 +92,15 @@ export function planMatrices(plan: Plan, prefix = '', limit = MATRIX_LIMIT): Pla
     for (let i = 0; i < level.length; i += size) {
       const names = level.slice(i, i + size);
       const first = entry(names[0]!);
-      include.push({ ...first, name: `batch-${include.length + 1}`, images: names.join(','), repository: names.length === 1 ? first.repository : '', context: names.length === 1 ? first.context : '', dockerfile: names.length === 1 ? first.dockerfile : '', parents: names.length === 1 ? first.parents : '' });
+      include.push({
+        ...first,
+        name: `batch-${include.length + 1}`,
+        images: names.join(','),
+        repository: names.length === 1 ? first.repository : '',
+        context: names.length === 1 ? first.context : '',
+        dockerfile: names.length === 1 ? first.dockerfile : '',
+        parents: names.length === 1 ? first.parents : '',
+      });
     }
   }
   return {
@@ -178,7 +184,11 @@ export function cell(text: string): string {
 /** The plan action's job summary: counts, the graph (changed images highlighted), a row per image. */
 export function planSummaryMarkdown(plan: Plan, prefix = ''): string {
   const lines = ['## Build plan', ''];
-  lines.push(plan.order.length === 0 ? `Nothing to build: none of the ${Object.keys(plan.images).length} images changed${plan.since ? ` since \`${plan.since.slice(0, 12)}\`` : ''}.` : `${plan.order.length} of ${Object.keys(plan.images).length} image(s) to build in ${plan.levels.length} level(s), parents first.`);
+  lines.push(
+    plan.order.length === 0
+      ? `Nothing to build: none of the ${Object.keys(plan.images).length} images changed${plan.since ? ` since \`${plan.since.slice(0, 12)}\`` : ''}.`
+      : `${plan.order.length} of ${Object.keys(plan.images).length} image(s) to build in ${plan.levels.length} level(s), parents first.`,
+  );
   lines.push(
     mermaidSummary(plan, {
       classOf: (n) => (plan.order.includes(n) ? 'build' : 'keep'),

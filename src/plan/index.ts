@@ -143,4 +143,3 @@ function normalizedResources(resources: { cpu?: string | number; memory?: string
   }
   return out;
 }
-

@@ -22,7 +22,12 @@ test('each repository and ref is asked once; paths are normalised; images withou
   const resolved = await resolveTemplateSources(
     [
       template('fn', { source: { git: 'file:///h.git', ref: 'main', path: './fn/' } }),
-      template('app', { sources: [{ git: 'file:///h.git', ref: 'main' }, { github: 'acme/lib', ref: 'v1' }] }),
+      template('app', {
+        sources: [
+          { git: 'file:///h.git', ref: 'main' },
+          { github: 'acme/lib', ref: 'v1' },
+        ],
+      }),
       template('root', { source: { git: 'file:///h.git' } }),
       template('plain', {}),
     ],

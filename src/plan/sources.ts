@@ -19,10 +19,7 @@ export interface TemplateSources {
 }
 
 /** Resolves the sources of every template; one ls-remote per distinct (URL, ref). */
-export async function resolveTemplateSources(
-  templates: readonly ImageTemplate[],
-  options: { githubServer?: string; resolve?: (url: string, ref?: string) => Promise<string> } = {},
-): Promise<Map<string, TemplateSources>> {
+export async function resolveTemplateSources(templates: readonly ImageTemplate[], options: { githubServer?: string; resolve?: (url: string, ref?: string) => Promise<string> } = {}): Promise<Map<string, TemplateSources>> {
   const resolveRef = options.resolve ?? resolveRemoteRef;
   const pending = new Map<string, Promise<string>>();
   const commitOf = (url: string, ref?: string): Promise<string> => {
@@ -41,9 +38,11 @@ export async function resolveTemplateSources(
       .filter((t) => t.spec.source || t.spec.sources.length > 0)
       .map(async (t) => {
         const entry: TemplateSources = { sources: [] };
-        const where = (field: string) => (err: unknown): never => {
-          throw new UserError(`${t.file}: ${field}: ${describeError(err)}`);
-        };
+        const where =
+          (field: string) =>
+          (err: unknown): never => {
+            throw new UserError(`${t.file}: ${field}: ${describeError(err)}`);
+          };
         if (t.spec.source) {
           const { git: url, ref, path } = t.spec.source;
           const commit = await commitOf(url, ref).catch(where('spec.source'));

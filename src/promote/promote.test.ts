@@ -30,10 +30,7 @@ test('the summary lists what moved and what was not promoted, with why', () => {
     ['child', "not built: 'bad' failed"],
     ['stop', 'the build was cancelled'],
   ]);
-  const md = promotionSummaryMarkdown(
-    { promoted: [{ source: `r/acme/ok:test@${D}`, digest: D, targets: [{ reference: 'r/acme/ok:latest', previousDigest: null, digest: D, changed: true, method: 'none' }] }], rollback: [] },
-    notPromoted,
-  );
+  const md = promotionSummaryMarkdown({ promoted: [{ source: `r/acme/ok:test@${D}`, digest: D, targets: [{ reference: 'r/acme/ok:latest', previousDigest: null, digest: D, changed: true, method: 'none' }] }], rollback: [] }, notPromoted);
   expect(md).toContain(`| \`r/acme/ok:latest\` | (new) | \`${D}\` | moved |`);
   expect(md).toContain('### Not promoted (4)');
   expect(md).toContain('| bad | `r/acme/bad` | the build failed: RUN exited 2 \\| oops |');

@@ -64,7 +64,10 @@ interface Checked {
 
 /** Target tags: `latest,stable` in the source repository, or full `host/repo:tag` references. */
 export function parseTargets(text: string[], source: ImageReference): PromotionTarget[] {
-  const entries = text.flatMap((t) => t.split(',')).map((t) => t.trim()).filter(Boolean);
+  const entries = text
+    .flatMap((t) => t.split(','))
+    .map((t) => t.trim())
+    .filter(Boolean);
   if (entries.length === 0) entries.push('latest');
   return entries.map((entry) => {
     if (entry.includes('/')) {
@@ -98,9 +101,7 @@ async function check(client: RegistryClient, request: PromotionRequest): Promise
     manifest = await client.getManifest(request.source, request.fromTag);
     if (!manifest) throw new UserError(`${formatRepository(request.source)}:${request.fromTag} does not exist`);
     if (request.digest && manifest.digest !== request.digest) {
-      throw new UserError(
-        `${formatRepository(request.source)}:${request.fromTag} now points at ${manifest.digest}, not at the tested ${request.digest}: it moved since it was tested; refusing to promote`,
-      );
+      throw new UserError(`${formatRepository(request.source)}:${request.fromTag} now points at ${manifest.digest}, not at the tested ${request.digest}: it moved since it was tested; refusing to promote`);
     }
   } else {
     manifest = await client.getManifest(request.source, request.digest!);
@@ -136,34 +137,44 @@ export async function promote(client: RegistryClient, requests: readonly Promoti
   const checked = results.map((r) => (r as PromiseFulfilledResult<Checked>).value);
 
   // 2. stage content in other repositories (no tag moves)
-  await mapLimit(checked.flatMap((c) => c.request.targets.map((t, i) => ({ c, t, i }))), Math.max(1, Math.floor(concurrency / 4)), async ({ c, t, i }) => {
-    if (c.previous[i] === c.manifest.digest) return;
-    const method = copyMethod(c.request.source, t);
-    if (method === 'none') return;
-    log(`${formatTarget(t)}: ${method === 'mount' ? 'mounting blobs from' : 'copying blobs from'} ${formatRepository(c.request.source)}`);
-    await copyImageContent(client, c.manifest, c.request.source, t);
-  }).catch((err: unknown) => {
+  await mapLimit(
+    checked.flatMap((c) => c.request.targets.map((t, i) => ({ c, t, i }))),
+    Math.max(1, Math.floor(concurrency / 4)),
+    async ({ c, t, i }) => {
+      if (c.previous[i] === c.manifest.digest) return;
+      const method = copyMethod(c.request.source, t);
+      if (method === 'none') return;
+      log(`${formatTarget(t)}: ${method === 'mount' ? 'mounting blobs from' : 'copying blobs from'} ${formatRepository(c.request.source)}`);
+      await copyImageContent(client, c.manifest, c.request.source, t);
+    },
+  ).catch((err: unknown) => {
     throw new UserError(`nothing promoted: ${describeError(err)}`);
   });
 
   // 3. move the tags; on failure put back what moved
-  const moves = checked.flatMap((c) =>
-    c.request.targets.map((t, i) => ({ c, t, previous: c.previous[i]!, changed: c.previous[i] !== c.manifest.digest })),
-  );
+  const moves = checked.flatMap((c) => c.request.targets.map((t, i) => ({ c, t, previous: c.previous[i]!, changed: c.previous[i] !== c.manifest.digest })));
   const moved: typeof moves = [];
   try {
     // the source must not have moved while content was staged
-    await mapLimit(checked.filter((c) => c.request.fromTag && c.request.digest), concurrency, async (c) => {
-      const now = await client.headManifest(c.request.source, c.request.fromTag!);
-      if (now?.digest !== c.manifest.digest) {
-        throw new UserError(`${formatRepository(c.request.source)}:${c.request.fromTag} moved to ${now?.digest ?? 'nothing'} during the promotion; refusing to promote`);
-      }
-    });
-    await mapLimit(moves.filter((m) => m.changed), concurrency, async (m) => {
-      await client.putManifest(m.t, m.t.tag, m.c.manifest);
-      moved.push(m);
-      log(`${formatTarget(m.t)}: ${m.previous ?? '(new)'} -> ${m.c.manifest.digest}`);
-    });
+    await mapLimit(
+      checked.filter((c) => c.request.fromTag && c.request.digest),
+      concurrency,
+      async (c) => {
+        const now = await client.headManifest(c.request.source, c.request.fromTag!);
+        if (now?.digest !== c.manifest.digest) {
+          throw new UserError(`${formatRepository(c.request.source)}:${c.request.fromTag} moved to ${now?.digest ?? 'nothing'} during the promotion; refusing to promote`);
+        }
+      },
+    );
+    await mapLimit(
+      moves.filter((m) => m.changed),
+      concurrency,
+      async (m) => {
+        await client.putManifest(m.t, m.t.tag, m.c.manifest);
+        moved.push(m);
+        log(`${formatTarget(m.t)}: ${m.previous ?? '(new)'} -> ${m.c.manifest.digest}`);
+      },
+    );
   } catch (err) {
     const restored: string[] = [];
     const notRestored: string[] = [];
@@ -250,11 +261,7 @@ export interface RequestVocabulary {
  * Promotion requests from references as people write them (`REPO[:TAG][@DIGEST]`), with the
  * tag and digest defaults and the target tags given beside them. Shared by the CLI and the action.
  */
-export function requestsFromReferences(
-  texts: readonly string[],
-  defaults: { from?: string; digest?: string; to: readonly string[] },
-  words: RequestVocabulary,
-): PromotionRequest[] {
+export function requestsFromReferences(texts: readonly string[], defaults: { from?: string; digest?: string; to: readonly string[] }, words: RequestVocabulary): PromotionRequest[] {
   if (texts.length === 0) throw new UserError(`${words.source}: name at least one repository to promote (REPO[:TAG][@DIGEST])`);
   return texts.map((text) => {
     const ref = parseReference(text);

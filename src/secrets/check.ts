@@ -38,7 +38,9 @@ export function checkSecretFile(file: SourceFile): Problem[] {
   for (const { leaf, path, position } of leaves(parsed.tree)) {
     if (leaf === null || !shouldEncrypt(path, parsed.metadata.rules)) continue;
     if (isLeaf(leaf) && leaf.type === 'str' && (leaf.text === '' || parseEncryptedValue(leaf.text))) continue;
-    problems.push(problemAtPath(file, position, `the value at '${describePosition(position)}' is not encrypted; remove it from the file and set it with 'build-image secret set' (and change it: it was committed in clear)`, 'Clear value in a secret'));
+    problems.push(
+      problemAtPath(file, position, `the value at '${describePosition(position)}' is not encrypted; remove it from the file and set it with 'build-image secret set' (and change it: it was committed in clear)`, 'Clear value in a secret'),
+    );
   }
   return problems;
 }

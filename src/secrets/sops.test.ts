@@ -1,19 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { generateIdentity, parseIdentity } from '../systems/age/age.js';
-import {
-  additionalData,
-  ageEntries,
-  decryptFile,
-  decryptValue,
-  emitSopsFile,
-  encryptTree,
-  encryptValue,
-  newDataKey,
-  newMetadata,
-  parseSopsFile,
-  shouldEncrypt,
-  type EncryptionRules,
-} from './sops.js';
+import { additionalData, ageEntries, decryptFile, decryptValue, emitSopsFile, encryptTree, encryptValue, newDataKey, newMetadata, parseSopsFile, shouldEncrypt, type EncryptionRules } from './sops.js';
 import { goFloat, parseYamlTree, stringifyTree, type Leaf } from './tree.js';
 
 const me = generateIdentity();
@@ -33,7 +20,7 @@ test.each([
   [123456789.125, '123456789.125'],
   [Infinity, '+Inf'],
   [NaN, 'NaN'],
-])('goFloat(%p) is Go\'s FormatFloat(f, \'f\', -1, 64): %s', (x, text) => expect(goFloat(x)).toBe(text));
+])("goFloat(%p) is Go's FormatFloat(f, 'f', -1, 64): %s", (x, text) => expect(goFloat(x)).toBe(text));
 
 test.each<[string, Leaf]>([
   ['v: hello', { type: 'str', text: 'hello' }],
@@ -59,7 +46,7 @@ test('nested maps, lists, nulls and empty strings keep their shape; the stored f
   const yaml = 'db:\n  user: admin\n  port: 5432\n  hosts: [a.example, b.example]\nempty: ""\nnothing: null\nflags: [true, 1.5]\n';
   const text = write(yaml);
   for (const clear of ['admin', '5432', 'a.example', 'b.example', '1.5']) expect(text).not.toContain(clear);
-  expect(text).toContain("empty: \"\"");
+  expect(text).toContain('empty: ""');
   expect(text).toContain('nothing: null');
   const { plain } = decryptFile(parseSopsFile(text, 'f'), [parseIdentity(me.identity)]);
   expect(stringifyTree(plain)).toBe(stringifyTree(parseYamlTree(yaml, 'test')));

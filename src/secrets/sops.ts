@@ -395,7 +395,16 @@ export function newMetadata(): ValueMap {
 /** The stored file as YAML text: the encrypted tree, then the `sops` block. */
 export function emitSopsFile(tree: ValueMap, metadata: { raw: ValueMap; age: AgeEntry[]; lastmodified: string; mac: string }): string {
   const meta: ValueMap = new Map(metadata.raw);
-  meta.set('age', metadata.age.map((e) => new Map<string, Value>([['recipient', str(e.recipient)], ['enc', str(e.enc)]])));
+  meta.set(
+    'age',
+    metadata.age.map(
+      (e) =>
+        new Map<string, Value>([
+          ['recipient', str(e.recipient)],
+          ['enc', str(e.enc)],
+        ]),
+    ),
+  );
   meta.set('lastmodified', str(metadata.lastmodified));
   meta.set('mac', str(metadata.mac));
   const doc = treeDocument(new Map([...tree, [SOPS_KEY, meta]]));

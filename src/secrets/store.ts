@@ -6,18 +6,7 @@ import { dirname, join } from 'node:path';
 import { UserError } from '../lib/errors.js';
 import type { AgeIdentity } from '../systems/age/age.js';
 import { readRecipientsFile, RECIPIENTS_FILE } from './keys.js';
-import {
-  ageEntries,
-  decryptFile,
-  emitSopsFile,
-  encryptTree,
-  newDataKey,
-  newMetadata,
-  parseSopsFile,
-  SOPS_KEY,
-  type DecryptedFile,
-  type SopsFile,
-} from './sops.js';
+import { ageEntries, decryptFile, emitSopsFile, encryptTree, newDataKey, newMetadata, parseSopsFile, SOPS_KEY, type DecryptedFile, type SopsFile } from './sops.js';
 import { isLeaf, leaves, stringifyTree, type Value, type ValueMap } from './tree.js';
 
 export const SECRETS_DIR = join('.coder', 'secrets');

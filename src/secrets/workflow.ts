@@ -85,6 +85,11 @@ export async function syncEnvironmentSecrets(
     const action = await applyEnvironmentSecret(client, manifest);
     applied.push({ secret, name: manifest.metadata!.name!, keys: Object.keys(values), action });
   }
-  const deleted = await deleteEnvironmentSecrets(client, input.namespace, input.environment, applied.map((a) => a.name));
+  const deleted = await deleteEnvironmentSecrets(
+    client,
+    input.namespace,
+    input.environment,
+    applied.map((a) => a.name),
+  );
   return { applied, deleted };
 }

@@ -103,7 +103,13 @@ export function checkRepo(repo: TemplateRepo, options: CheckOptions = {}): Probl
     problems.push(...checkSecretFile(s.source));
     secretsByName.set(s.name, s);
     secretsByName.set(s.file.split('/').pop()!, s);
-    secretsByName.set(s.file.split('/').pop()!.replace(/\.ya?ml$/, ''), s);
+    secretsByName.set(
+      s.file
+        .split('/')
+        .pop()!
+        .replace(/\.ya?ml$/, ''),
+      s,
+    );
   }
 
   for (const t of repo.images) problems.push(...checkImage(repo, t, options));
@@ -147,7 +153,9 @@ export function checkRepo(repo: TemplateRepo, options: CheckOptions = {}): Probl
         if (!isTemplate && wantsTemplate) {
           const looksLikeRef = /[/:@]/.test(c.image);
           if (!looksLikeRef || c.personalize !== undefined || c.tag !== undefined) {
-            problems.push(problemAtPath(src, ['spec', i, 'image'], `unknown image template '${c.image}'${suggestion(c.image, imageNames)}; name an image template of this repository, or set 'github' to the repository that holds it`, 'Unknown image'));
+            problems.push(
+              problemAtPath(src, ['spec', i, 'image'], `unknown image template '${c.image}'${suggestion(c.image, imageNames)}; name an image template of this repository, or set 'github' to the repository that holds it`, 'Unknown image'),
+            );
           }
         } else if (!isTemplate) {
           try {
@@ -175,7 +183,17 @@ export function checkRepo(repo: TemplateRepo, options: CheckOptions = {}): Probl
         const ref = e.value.fromSecret;
         const secret = secretsByName.get(ref.name);
         if (!secret) {
-          problems.push(problemAtPath(src, ['spec', i, 'env', j, 'value', 'fromSecret', 'name'], `unknown secret '${ref.name}'${suggestion(ref.name, repo.secrets.map((s) => s.name))}; create it with 'build-image secret create'`, 'Unknown secret'));
+          problems.push(
+            problemAtPath(
+              src,
+              ['spec', i, 'env', j, 'value', 'fromSecret', 'name'],
+              `unknown secret '${ref.name}'${suggestion(
+                ref.name,
+                repo.secrets.map((s) => s.name),
+              )}; create it with 'build-image secret create'`,
+              'Unknown secret',
+            ),
+          );
         } else if (!(ref.key in secret.data)) {
           problems.push(problemAtPath(src, ['spec', i, 'env', j, 'value', 'fromSecret', 'key'], `secret '${secret.name}' has no key '${ref.key}'${suggestion(ref.key, Object.keys(secret.data))}`, 'Unknown secret key'));
         }
@@ -199,7 +217,12 @@ function checkImage(repo: TemplateRepo, t: ImageTemplate, options: CheckOptions)
     if (!IMAGE_NAME.test(t.name)) {
       const named = spec && Array.isArray(spec.variants) && (spec.variants[variantIndex] as { name?: unknown })?.name !== undefined;
       problems.push(
-        imageProblem(t, ['spec', 'variants', variantIndex, named ? 'name' : 'tags'], `variant image name '${t.name}' (template name, '-', variant name) is not a valid name: lowercase letters, digits, '.', '_' and '-', at most 63 characters; give the variant a shorter 'name'`, 'Invalid name'),
+        imageProblem(
+          t,
+          ['spec', 'variants', variantIndex, named ? 'name' : 'tags'],
+          `variant image name '${t.name}' (template name, '-', variant name) is not a valid name: lowercase letters, digits, '.', '_' and '-', at most 63 characters; give the variant a shorter 'name'`,
+          'Invalid name',
+        ),
       );
     }
   }
@@ -221,7 +244,14 @@ function checkImage(repo: TemplateRepo, t: ImageTemplate, options: CheckOptions)
     if (!isInside(repo.root, dockerfile)) {
       problems.push(imageProblem(t, ['spec', 'dockerfile'], `dockerfile '${t.spec.dockerfile}' is outside the repository`, 'Dockerfile outside repository'));
     } else if (!existsSync(dockerfile)) {
-      problems.push(imageProblem(t, t.source?.data && (t.source.data as { spec: object }).spec && 'dockerfile' in (t.source.data as { spec: object }).spec ? ['spec', 'dockerfile'] : ['spec', 'context'], `missing Dockerfile: ${relativePath(repo.root, dockerfile)} does not exist`, 'Missing Dockerfile'));
+      problems.push(
+        imageProblem(
+          t,
+          t.source?.data && (t.source.data as { spec: object }).spec && 'dockerfile' in (t.source.data as { spec: object }).spec ? ['spec', 'dockerfile'] : ['spec', 'context'],
+          `missing Dockerfile: ${relativePath(repo.root, dockerfile)} does not exist`,
+          'Missing Dockerfile',
+        ),
+      );
     }
   }
   const seen = new Set<string>();

@@ -121,7 +121,9 @@ function toImages(file: SourceFile): ImageTemplate[] {
     const declared = new Set(base.parameters.map((p) => p.name));
     const parameters: Parameter[] = [
       ...base.parameters.map((p) => (Object.hasOwn(values, p.name) ? { ...p, value: values[p.name] } : p)),
-      ...Object.entries(values).filter(([n]) => !declared.has(n)).map(([n, value]) => ({ name: n, value })),
+      ...Object.entries(values)
+        .filter(([n]) => !declared.has(n))
+        .map(([n, value]) => ({ name: n, value })),
     ];
     return {
       kind: 'image',
@@ -221,7 +223,9 @@ function conventionImages(root: string, declared: ImageTemplate[], options: Load
     if (usedContexts.has(dir)) continue;
     const name = entry.name.toLowerCase();
     const repository = prefix ? `${prefix}/${name}` : name;
-    for (const file of entries(dir).map((e) => e.name).sort()) {
+    for (const file of entries(dir)
+      .map((e) => e.name)
+      .sort()) {
       const variant = dockerfileVariant(file);
       if (variant === undefined) continue;
       const rel = relativePath(root, join(dir, file));

@@ -52,9 +52,5 @@ export function githubAnnotation(p: Problem, pathPrefix = ''): string {
 /** A markdown table of problems for job summaries. */
 export function problemsTable(problems: Problem[]): string {
   const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  return [
-    '| File | Line | Problem |',
-    '| --- | ---: | --- |',
-    ...problems.map((p) => `| \`${cell(p.file)}\` | ${p.line > 0 ? `${p.line}:${p.column}` : ''} | ${cell(p.message)} |`),
-  ].join('\n');
+  return ['| File | Line | Problem |', '| --- | ---: | --- |', ...problems.map((p) => `| \`${cell(p.file)}\` | ${p.line > 0 ? `${p.line}:${p.column}` : ''} | ${cell(p.message)} |`)].join('\n');
 }

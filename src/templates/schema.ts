@@ -142,21 +142,13 @@ function toProblem(kind: TemplateKind, file: SourceFile, error: ErrorObject): Pr
     }
     case 'const': {
       const allowed = (error.params as { allowedValue: unknown }).allowedValue;
-      const extra =
-        path.length === 1 && path[0] === 'type'
-          ? `: files under .coder/${kind === 'image' ? 'images' : kind === 'environment' ? 'environments' : 'secrets'}/ hold ${kind} templates`
-          : '';
+      const extra = path.length === 1 && path[0] === 'type' ? `: files under .coder/${kind === 'image' ? 'images' : kind === 'environment' ? 'environments' : 'secrets'}/ hold ${kind} templates` : '';
       return problemAtPath(file, path, `${where} must be '${String(allowed)}', not ${describeType(value)}${extra}`, 'Wrong value');
     }
     case 'enum': {
       const allowed = (error.params as { allowedValues: unknown[] }).allowedValues.map(String);
       const guess = typeof value === 'string' ? closest(value, allowed) : undefined;
-      return problemAtPath(
-        file,
-        path,
-        `${where} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, not ${describeType(value)}${guess ? ` (did you mean '${guess}'?)` : ''}`,
-        'Wrong value',
-      );
+      return problemAtPath(file, path, `${where} must be one of ${allowed.map((a) => `'${a}'`).join(', ')}, not ${describeType(value)}${guess ? ` (did you mean '${guess}'?)` : ''}`, 'Wrong value');
     }
     case 'pattern':
       return problemAtPath(file, path, `${where} is not valid: ${describeType(value)}. Expected ${lowerFirst(description ?? `to match ${error.params.pattern}`)}`, 'Invalid value');

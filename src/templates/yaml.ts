@@ -134,9 +134,7 @@ export function parseYamlFile(path: string, text: string): { file?: SourceFile; 
     const message = err instanceof Error ? err.message : String(err);
     if (/alias/i.test(message)) {
       return {
-        problems: [
-          problemAt(path, 1, 1, 'too many YAML alias expansions (possible alias bomb); write the values out instead of nesting aliases', 'Alias bomb'),
-        ],
+        problems: [problemAt(path, 1, 1, 'too many YAML alias expansions (possible alias bomb); write the values out instead of nesting aliases', 'Alias bomb')],
       };
     }
     if (err instanceof RangeError) return { problems: [problemAt(path, 1, 1, 'the YAML is nested too deeply to read; a template is a few levels deep', 'Too deeply nested')] };
@@ -145,7 +143,12 @@ export function parseYamlFile(path: string, text: string): { file?: SourceFile; 
   const file = lazySourceFile(path, text, data);
   // NUL is rare: look for it in the text first (YAML writes it as \0, \x00 or \u0000), walk only then.
   const nul = /\\(0|x00|u0000|U00000000)|\0/.test(text) ? nulPath(data) : undefined;
-  if (nul) return { problems: [problemAtPath(file, nul.path, `${nul.path.length > 0 ? nul.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') : 'the template'} contains a NUL character (\\0); remove it`, 'NUL character')] };
+  if (nul)
+    return {
+      problems: [
+        problemAtPath(file, nul.path, `${nul.path.length > 0 ? nul.path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('') : 'the template'} contains a NUL character (\\0); remove it`, 'NUL character'),
+      ],
+    };
   return { file, problems: [] };
 }
 

@@ -55,7 +55,11 @@ function executedCommands(stdout: string): string[] {
 }
 
 test('smoke-test output is printed with workflow commands stopped', async () => {
-  const run = await runAction(join(process.cwd(), 'src/actions/smoke-test/index.ts'), { templates: '.', builder: 'buildah', 'insecure-registries': registry.host }, { cwd: dir, env: { NODE_OPTIONS: `--import ${join(process.cwd(), 'node_modules/tsx/dist/esm/index.mjs')}` }, timeoutMs: 170000 });
+  const run = await runAction(
+    join(process.cwd(), 'src/actions/smoke-test/index.ts'),
+    { templates: '.', builder: 'buildah', 'insecure-registries': registry.host },
+    { cwd: dir, env: { NODE_OPTIONS: `--import ${join(process.cwd(), 'node_modules/tsx/dist/esm/index.mjs')}` }, timeoutMs: 170000 },
+  );
   expect(run.outputs.passed).toBe('true');
   expect(run.stdout).toContain('::error title=pwned::from the image'); // printed, as text
   const executed = executedCommands(run.stdout);

@@ -15,7 +15,13 @@ test('plan: workspace-relative matrix, layers, has-images, lowercased registry w
     expect(entry.context).toMatch(/^examples\//);
     expect(entry.dockerfile).toMatch(/^examples\/.*Dockerfile$/);
   }
-  expect(JSON.parse(run.outputs.layers!)).toEqual({ include: [{ level: 0, images: 'base' }, { level: 1, images: 'golden' }, { level: 2, images: 'team-dev' }] });
+  expect(JSON.parse(run.outputs.layers!)).toEqual({
+    include: [
+      { level: 0, images: 'base' },
+      { level: 1, images: 'golden' },
+      { level: 2, images: 'team-dev' },
+    ],
+  });
   expect(run.stdout).toContain("::notice::input 'convention-registry': registry paths are lowercase, so 'ghcr.io/Acme' is used as 'ghcr.io/acme'");
   expect(run.summary).toContain('| base | `');
   expect(run.summary).not.toContain('<code>');

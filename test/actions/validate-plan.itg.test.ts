@@ -32,7 +32,11 @@ test('plan: order, levels, matrix and the mermaid graph', async () => {
   expect(JSON.parse(run.outputs.order!)).toEqual(['base', 'golden', 'team-dev']);
   expect(JSON.parse(run.outputs.levels!)).toEqual([['base'], ['golden'], ['team-dev']]);
   const matrix = JSON.parse(run.outputs.matrix!);
-  expect(matrix.include.map((e: { name: string; level: number }) => [e.name, e.level])).toEqual([['base', 0], ['golden', 1], ['team-dev', 2]]);
+  expect(matrix.include.map((e: { name: string; level: number }) => [e.name, e.level])).toEqual([
+    ['base', 0],
+    ['golden', 1],
+    ['team-dev', 2],
+  ]);
   expect(JSON.parse(run.outputs.plan!).images.base.buildArgs).toEqual({ BASE_IMAGE: '127.0.0.1:5000/busybox:1' });
   expect(run.outputs.empty).toBe('false');
   expect(run.summary).toContain('```mermaid');

@@ -196,10 +196,7 @@ test('a parent whose RUN fails skips its child with the reason; an independent i
 test('cancelling in the middle of a build stops buildah and leaves nothing behind', async () => {
   write('images/slow/Dockerfile', `FROM ${busybox}\nRUN echo started && sleep 60\n`);
   write('images/slow-child/Dockerfile', 'FROM ghcr.io/acme/slow\n');
-  const plan = plainPlan([
-    image('slow', [], [{ line: 1, ref: busybox }], { externalBases: [busybox] }),
-    image('slow-child', ['slow'], [{ line: 1, ref: 'ghcr.io/acme/slow', parent: 'slow' }]),
-  ]);
+  const plan = plainPlan([image('slow', [], [{ line: 1, ref: busybox }], { externalBases: [busybox] }), image('slow-child', ['slow'], [{ line: 1, ref: 'ghcr.io/acme/slow', parent: 'slow' }])]);
   const builder = new BuildahBuilder({ runId: `cancel-test-${process.pid}` });
   const controller = new AbortController();
   const started = Date.now();
@@ -219,7 +216,10 @@ test('cancelling in the middle of a build stops buildah and leaves nothing behin
   }
   expect(leftBehind.length).toBeLessThanOrEqual(1);
   expect(Date.now() - started).toBeLessThan(45000);
-  expect(outcomes.map((o) => [o.name, o.status])).toEqual([['slow', 'cancelled'], ['slow-child', 'cancelled']]);
+  expect(outcomes.map((o) => [o.name, o.status])).toEqual([
+    ['slow', 'cancelled'],
+    ['slow-child', 'cancelled'],
+  ]);
   expect(outcomes[0]!.reason).toMatch(/cancelled while running \(slow: cancelled\)/);
   // cleanup() took the private storage, working container and all.
   expect(existsSync(builder.storageDir)).toBe(false);

@@ -98,7 +98,9 @@ test('builds through a kaniko pod: the digest from the termination message is wh
   const kubectlPod = byKubectl.items.find((o: { kind: string }) => o.kind === 'Pod');
   expect(kubectlPod.metadata.uid).toBe(byClient[0]!.metadata!.uid);
   expect(kubectlPod.spec.containers.find((c: { name: string }) => c.name === 'kaniko').securityContext).toEqual({
-    privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'SETGID', 'SETUID', 'KILL', 'SETFCAP'] },
+    privileged: false,
+    allowPrivilegeEscalation: false,
+    capabilities: { drop: ['ALL'], add: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'SETGID', 'SETUID', 'KILL', 'SETFCAP'] },
   });
   expect(byKubectl.items.find((o: { kind: string }) => o.kind === 'Secret')).toMatchObject({ type: 'kubernetes.io/dockerconfigjson', metadata: { name: expect.stringMatching(/^build-creds-app-/) } });
   expect(result.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -161,7 +163,9 @@ test('an API server that keeps failing gives up with the server message', async 
   } finally {
     sim.faults.failNext(0);
     // drain the remaining injected faults
-    while (sim.faults.take('POST', '/api/v1/namespaces/builds/pods')) { /* drain */ }
+    while (sim.faults.take('POST', '/api/v1/namespaces/builds/pods')) {
+      /* drain */
+    }
   }
   expect(await leftovers(b)).toEqual([]);
 }, 120000);
@@ -235,7 +239,9 @@ test('cleanup removes everything with the run label, and RBAC gaps are named bef
   sim.rbac.deny('create', 'pods/exec');
   sim.rbac.deny('delete', 'secrets');
   try {
-    const err = await builder().build(request('rbac', [])).catch((e: Error) => e);
+    const err = await builder()
+      .build(request('rbac', []))
+      .catch((e: Error) => e);
     expect((err as Error).message).toBe(
       "the Kubernetes identity in use may not run kaniko builds in namespace 'builds'; it lacks:\n  - create pods/exec\n  - delete secrets\nGrant them with a Role and RoleBinding (see docs/kubernetes.md).",
     );

@@ -91,7 +91,10 @@ test('build-image builds the examples with buildah; smoke-test and post run afte
   expect(smoke.outputs.passed).toBe('true');
   const results = JSON.parse(smoke.outputs.results!) as Record<string, { status: string; reference: string; results: { name: string; passed: boolean }[] }>;
   expect(results['team-dev']).toMatchObject({ status: 'passed', reference: images['team-dev']!.reference });
-  expect(results['team-dev']!.results.map((r) => [r.name, r.passed])).toEqual([['user', true], ['layers', true]]);
+  expect(results['team-dev']!.results.map((r) => [r.name, r.passed])).toEqual([
+    ['user', true],
+    ['layers', true],
+  ]);
   expect(smoke.summary).toMatch(/\| team-dev \| passed \|/);
 
   // Promote what the build tested: each image's tags move to exactly its tested digest.

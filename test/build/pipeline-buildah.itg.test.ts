@@ -93,9 +93,7 @@ test('the examples build in order, pass their smoke tests, and are reused on the
     await second.cleanup();
   }
   expect(second.built).toEqual([]);
-  expect(Object.values(again.images).map((r) => [r.name, r.status, r.digest, r.smoke])).toEqual(
-    Object.values(result.images).map((r) => [r.name, 'reused', r.digest, 'passed']),
-  );
+  expect(Object.values(again.images).map((r) => [r.name, r.status, r.digest, r.smoke])).toEqual(Object.values(result.images).map((r) => [r.name, 'reused', r.digest, 'passed']));
   // The new commit's tags point at the reused digest.
   const { stdout } = await run('skopeo', ['inspect', '--tls-verify=false', `docker://${registry.host}/acme/golden:next`]);
   expect(JSON.parse(stdout).Digest).toBe(golden!.digest);

@@ -89,7 +89,10 @@ test('the examples build in order in kaniko pods, pass their smoke tests in pods
   expect(teamLayers.slice(0, goldenLayers.length)).toEqual(goldenLayers);
   expect(lines).toContain(`golden: FROM ghcr.io/acme/base:latest pinned to ${base!.reference}`);
   // Smoke output came back from the pods.
-  expect(teamDev.smokeResults!.map((r) => [r.name, r.passed, r.exitCode])).toEqual([['user', true, 0], ['layers', true, 0]]);
+  expect(teamDev.smokeResults!.map((r) => [r.name, r.passed, r.exitCode])).toEqual([
+    ['user', true, 0],
+    ['layers', true, 0],
+  ]);
   // No pod or secret of this run is left.
   const selector = runSelector(builder.runId);
   expect([...(await client.listPods(ns, selector)), ...(await client.listSecrets(ns, selector))]).toEqual([]);

@@ -124,9 +124,7 @@ test('a preview through kaniko streams the deterministic tar, and the same tree 
   const dockerfile = `FROM ${busybox}\nCOPY . /app/\n`;
   const contextDir = join(templates, 'images/app');
   // The pod receives exactly the preview archive's context entries: same names, modes, mtimes, bytes.
-  expect(await contextEntries(contextTarball(contextDir, dockerfile, PREVIEW_MTIME))).toEqual(
-    await contextEntries(previewArchive(contextDir, dockerfile, { repository: 'r', buildArgs: {}, bases: {} })),
-  );
+  expect(await contextEntries(contextTarball(contextDir, dockerfile, PREVIEW_MTIME))).toEqual(await contextEntries(previewArchive(contextDir, dockerfile, { repository: 'r', buildArgs: {}, bases: {} })));
   const builder = kaniko(`preview-${process.pid}`);
   try {
     const options = { dir: templates, name: 'app', builder, insecureRegistries: [registry.host], created: '2026-11-20T12:00:00Z', log: () => undefined };

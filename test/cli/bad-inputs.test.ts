@@ -14,31 +14,39 @@ test.each([
   ['utf16', ['.coder/images/base.yaml: the template is UTF-16 text; save it as UTF-8 (for example: iconv -f UTF-16 -t UTF-8 FILE > FILE.new)']],
   ['latin1-dockerfile', ['images/base/Dockerfile:2:1: byte 0xA9 is not UTF-8']],
   ['nul-string', ['.coder/images/base.yaml:7:27: spec.parameters[0].default contains a NUL character (\\0); remove it']],
-  ['newline-names', [
-    '.coder/environments/dev.yaml:6:18: spec[0].credentials is not valid: the string "a\\nb"',
-    '.coder/images/base.yaml:1:7: name is not valid: the string "base\\nevil"',
-    '.coder/images/base.yaml:6:16: spec.credentials is not valid: the string "ghcr\\n::error::x"',
-  ]],
-  ['absurd-numbers', [
-    ".coder/environments/dev.yaml:6:10: cpu '1e309' is out of range",
-    ".coder/environments/dev.yaml:7:13: memory '99999999999999999999Gi' is out of range",
-    '.coder/images/base.yaml:7:40: spec.smoke[0].timeout must be <= 86400, not 99999999999',
-    '.coder/images/base.yaml:8:21: spec.resources.cpu is a number too large to use (Infinity)',
-  ]],
+  [
+    'newline-names',
+    [
+      '.coder/environments/dev.yaml:6:18: spec[0].credentials is not valid: the string "a\\nb"',
+      '.coder/images/base.yaml:1:7: name is not valid: the string "base\\nevil"',
+      '.coder/images/base.yaml:6:16: spec.credentials is not valid: the string "ghcr\\n::error::x"',
+    ],
+  ],
+  [
+    'absurd-numbers',
+    [
+      ".coder/environments/dev.yaml:6:10: cpu '1e309' is out of range",
+      ".coder/environments/dev.yaml:7:13: memory '99999999999999999999Gi' is out of range",
+      '.coder/images/base.yaml:7:40: spec.smoke[0].timeout must be <= 86400, not 99999999999',
+      '.coder/images/base.yaml:8:21: spec.resources.cpu is a number too large to use (Infinity)',
+    ],
+  ],
   ['multi-document', [".coder/images/base.yaml:6:1: a second YAML document starts here ('---'); put one template in each file"]],
   ['deep-nesting', ['.coder/images/base.yaml:5:73: lists and mappings nested more than 64 levels deep']],
   // One unknown key no longer hides the template's other problems.
-  ['unknown-key-hides', [
-    ".coder/images/base.yaml:6:3: unknown key 'colour' in spec",
-    ".coder/images/base.yaml:8:21: cpu 'two' is not a Kubernetes quantity",
-    ".coder/images/base.yaml:10:7: required parameter 'V' has no value",
-  ]],
-  ['variant-and-tags', [
-    '.coder/images/ruby.yaml:6:9: spec.tags and spec.variants both set',
-    ".coder/images/ruby.yaml:9:13: variant image name 'ruby-this-variant-name-is-far-too-long-for-an-image-name-of-63-chars' (template name, '-', variant name) is not a valid name",
-  ]],
-  ['empty-repo', ['.coder: no templates found: expected .coder/images/<name>.yaml templates or the images/<name>/Dockerfile layout, and there is no Dockerfile here either. Is this the repository\'s root, and was it checked out?']],
-  ['stray-dockerfiles', ['.coder: no templates found: expected .coder/images/<name>.yaml templates or the images/<name>/Dockerfile layout. Dockerfiles found elsewhere (docker/api/Dockerfile, web/prod.Dockerfile): move each to images/<name>/Dockerfile']],
+  ['unknown-key-hides', [".coder/images/base.yaml:6:3: unknown key 'colour' in spec", ".coder/images/base.yaml:8:21: cpu 'two' is not a Kubernetes quantity", ".coder/images/base.yaml:10:7: required parameter 'V' has no value"]],
+  [
+    'variant-and-tags',
+    [
+      '.coder/images/ruby.yaml:6:9: spec.tags and spec.variants both set',
+      ".coder/images/ruby.yaml:9:13: variant image name 'ruby-this-variant-name-is-far-too-long-for-an-image-name-of-63-chars' (template name, '-', variant name) is not a valid name",
+    ],
+  ],
+  ['empty-repo', [".coder: no templates found: expected .coder/images/<name>.yaml templates or the images/<name>/Dockerfile layout, and there is no Dockerfile here either. Is this the repository's root, and was it checked out?"]],
+  [
+    'stray-dockerfiles',
+    ['.coder: no templates found: expected .coder/images/<name>.yaml templates or the images/<name>/Dockerfile layout. Dockerfiles found elsewhere (docker/api/Dockerfile, web/prod.Dockerfile): move each to images/<name>/Dockerfile'],
+  ],
 ])('%s: exit 1, every problem located, nothing else', async (fixture, expected) => {
   const { code, stdout, stderr } = await runCli(['validate', bad(fixture)]);
   expect(code).toBe(1);
@@ -52,7 +60,14 @@ test('YAML merge keys are accepted', async () => {
   const { code, stdout } = await runCli(['plan', 'test/fixtures/good/merge-keys', '--format', 'json']);
   expect(code).toBe(0);
   const plan = JSON.parse(stdout);
-  expect(plan.images.base).toMatchObject({ context: 'images/base', repository: 'ghcr.io/acme/base', smoke: [{ name: 'sh', run: 'true' }, { name: 'sh2', run: 'true' }] });
+  expect(plan.images.base).toMatchObject({
+    context: 'images/base',
+    repository: 'ghcr.io/acme/base',
+    smoke: [
+      { name: 'sh', run: 'true' },
+      { name: 'sh2', run: 'true' },
+    ],
+  });
 });
 
 describe('files that are not files', () => {

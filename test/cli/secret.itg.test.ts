@@ -14,7 +14,9 @@ afterAll(() => rmSync(base, { recursive: true, force: true }));
 function keygen(name: string): { file: string; recipient: string; identity: string } {
   const file = join(base, name);
   execFileSync('age-keygen', ['-o', file], { stdio: 'ignore' });
-  const identity = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-1'))!;
+  const identity = readFileSync(file, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('AGE-SECRET-KEY-1'))!;
   return { file, identity, recipient: execFileSync('age-keygen', ['-y', file], { encoding: 'utf8' }).trim() };
 }
 const alice = keygen('alice.txt');
@@ -193,7 +195,10 @@ describe('commands', () => {
       stdout: "ok secret 'db' (.coder/secrets/db.yaml): 3 values, MAC verified\nok secret 'other' (.coder/secrets/other.yaml): 1 value, MAC verified\n",
       stderr: '',
     });
-    writeFileSync(file('other'), read('other').replace(/^k: ENC\[AES256_GCM,data:(.)/m, (_m, c: string) => `k: ENC[AES256_GCM,data:${c === 'A' ? 'B' : 'A'}`));
+    writeFileSync(
+      file('other'),
+      read('other').replace(/^k: ENC\[AES256_GCM,data:(.)/m, (_m, c: string) => `k: ENC[AES256_GCM,data:${c === 'A' ? 'B' : 'A'}`),
+    );
     const r = await cli(['secret', 'verify', ...as(alice)]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("ok secret 'db' (.coder/secrets/db.yaml): 3 values, MAC verified\n");
@@ -210,14 +215,25 @@ const encOf = (text: string, key: string): string => new RegExp(`^${key}: (.*)$`
 
 // Each case: exit 1, exactly one line on stderr, nothing on stdout, the file left as it was.
 const TAMPER: [string, (text: string, other: string) => string, { file?: { file: string }; expect: RegExp }][] = [
-  ['a changed value', (t) => t.replace(/^(password: ENC\[AES256_GCM,data:)(.)/m, (_m, p: string, c: string) => `${p}${c === 'A' ? 'B' : 'A'}`), { expect: /value at 'password' fails authentication: it was changed, or moved here from another key or file$/ }],
+  [
+    'a changed value',
+    (t) => t.replace(/^(password: ENC\[AES256_GCM,data:)(.)/m, (_m, p: string, c: string) => `${p}${c === 'A' ? 'B' : 'A'}`),
+    { expect: /value at 'password' fails authentication: it was changed, or moved here from another key or file$/ },
+  ],
   ['swapped values', (t) => setLine(setLine(t, 'password', encOf(t, 'user')), 'user', encOf(t, 'password')), { expect: /value at 'password' fails authentication/ }],
   ['a value moved in from another file', (t, other) => setLine(t, 'password', encOf(other, 'password')), { expect: /value at 'password' fails authentication/ }],
   ['a removed key', (t) => t.replace(/^user: .*\n/m, ''), { expect: /MAC mismatch: values were added, removed, reordered or swapped since the file was written$/ }],
   ['an added key (a copied ciphertext)', (t) => `extra: ${encOf(t, 'password')}\n${t}`, { expect: /value at 'extra' fails authentication/ }],
   ['an added key (a clear value)', (t) => `extra: plain-added\n${t}`, { expect: /value at 'extra' fails authentication: it is not an ENC\[AES256_GCM,\.\.\.\] value/ }],
   ['an added key (left clear by the suffix)', (t) => `note_unencrypted: hi\n${t}`, { expect: /MAC mismatch/ }],
-  ['reordered keys', (t) => { const [a, b, ...rest] = t.split('\n'); return [b, a, ...rest].join('\n'); }, { expect: /MAC mismatch/ }],
+  [
+    'reordered keys',
+    (t) => {
+      const [a, b, ...rest] = t.split('\n');
+      return [b, a, ...rest].join('\n');
+    },
+    { expect: /MAC mismatch/ },
+  ],
   ['a changed lastmodified', (t) => t.replace(/lastmodified: "(\d{4})/, (_m, y: string) => `lastmodified: "${Number(y) - 1}`), { expect: /the MAC fails authentication: 'lastmodified' or the MAC was changed/ }],
   ['a removed MAC', (t) => t.replace(/^ {4}mac: .*$/m, '    mac: ""'), { expect: /the file has no MAC; it cannot be authenticated$/ }],
   ['a corrupted data key', (t) => t.replace(/(-----BEGIN AGE ENCRYPTED FILE-----\n\s+\S{20})(.)/, (_m, p: string, c: string) => `${p}${c === 'A' ? 'B' : 'A'}`), { expect: /the data key encrypted to age1\w+ is corrupt: / }],
@@ -231,7 +247,16 @@ describe('tamper corpus', () => {
     const tampered = tamper(read(), read('other'));
     writeFileSync(file(), tampered);
     const before = readdirSync(join(repo, '.coder', 'secrets')).sort();
-    for (const sub of [['show', 'db'], ['show', 'db', '--key', 'password'], ['edit', 'db'], ['set', 'db', 'x=y'], ['unset', 'db', 'user'], ['updatekeys', 'db', '--recipient', carol.recipient], ['rotate', 'db'], ['verify', 'db']]) {
+    for (const sub of [
+      ['show', 'db'],
+      ['show', 'db', '--key', 'password'],
+      ['edit', 'db'],
+      ['set', 'db', 'x=y'],
+      ['unset', 'db', 'user'],
+      ['updatekeys', 'db', '--recipient', carol.recipient],
+      ['rotate', 'db'],
+      ['verify', 'db'],
+    ]) {
       const r = await cli(['secret', ...sub, ...as(c.file ?? alice)], { EDITOR: 'false' });
       expect(r.code).toBe(1);
       expect(r.stdout).toBe('');

@@ -13,20 +13,26 @@ test.each([
   ['wrong-type', ['.coder/images/base.yaml:5:9: spec.tags must be a list', '.coder/images/base.yaml:8:12: spec.smoke[0].run must be a string', '.coder/environments/env.yaml:8:16: spec[0].env[0].value must be a string']],
   ['wrong-kind', [".coder/images/base.yaml:2:7: type must be 'image'"]],
   ['missing-key', [".coder/images/base.yaml:4:3: spec is missing the required key 'image'"]],
-  ['cross-file', [
-    ".coder/environments/team.yaml:6:12: unknown image template 'bsae' (did you mean 'base'?)",
-    ".coder/environments/team.yaml:7:10: cpu 'two' is not a Kubernetes quantity",
-    ".coder/environments/team.yaml:8:13: memory '4 gigs' is not a Kubernetes quantity; write it like '4Gi'",
-    ".coder/environments/team.yaml:11:38: unknown secret 'nope'",
-    ".coder/environments/team.yaml:12:11: duplicate container name 'env'",
-    '.coder/environments/team.yaml:13:14: two primary containers',
-    ".coder/environments/team.yaml:15:13: memory '512m' means millibytes",
-  ]],
-  ['duplicate-name', [
-    ".coder/images/b.yaml:1:7: duplicate image name 'base': also defined in .coder/images/a.yaml",
-    '.coder/images/a.yaml:5:10: ghcr.io/acme/base:latest is published by .coder/images/a.yaml and by .coder/images/b.yaml (a template without fixed tags publishes latest)',
-    '.coder/images/b.yaml:5:10: ghcr.io/acme/base:latest is published by .coder/images/b.yaml and by .coder/images/a.yaml',
-  ]],
+  [
+    'cross-file',
+    [
+      ".coder/environments/team.yaml:6:12: unknown image template 'bsae' (did you mean 'base'?)",
+      ".coder/environments/team.yaml:7:10: cpu 'two' is not a Kubernetes quantity",
+      ".coder/environments/team.yaml:8:13: memory '4 gigs' is not a Kubernetes quantity; write it like '4Gi'",
+      ".coder/environments/team.yaml:11:38: unknown secret 'nope'",
+      ".coder/environments/team.yaml:12:11: duplicate container name 'env'",
+      '.coder/environments/team.yaml:13:14: two primary containers',
+      ".coder/environments/team.yaml:15:13: memory '512m' means millibytes",
+    ],
+  ],
+  [
+    'duplicate-name',
+    [
+      ".coder/images/b.yaml:1:7: duplicate image name 'base': also defined in .coder/images/a.yaml",
+      '.coder/images/a.yaml:5:10: ghcr.io/acme/base:latest is published by .coder/images/a.yaml and by .coder/images/b.yaml (a template without fixed tags publishes latest)',
+      '.coder/images/b.yaml:5:10: ghcr.io/acme/base:latest is published by .coder/images/b.yaml and by .coder/images/a.yaml',
+    ],
+  ],
   ['context-escape', [".coder/images/base.yaml:4:12: context '../../' is outside the repository"]],
   ['missing-dockerfile', ['.coder/images/base.yaml:4:12: missing Dockerfile: images/base/Dockerfile does not exist']],
   ['no-from', ['images/base/Dockerfile:1:1: the Dockerfile has no FROM instruction']],
@@ -38,16 +44,22 @@ test.each([
   ['empty', ['.coder/images/base.yaml:1:1: empty template file']],
   ['oversized', ['.coder/images/base.yaml: file is 1100059 bytes; templates are limited to 1 MiB']],
   ['unresolved-arg', ["images/base/Dockerfile:2:6: FROM ${BASE}: 'BASE' has no value"]],
-  ['devcontainer', [
-    '.coder/environments/dev.yaml:5:19: .devcontainer/devcontainer.json: features are not supported (ghcr.io/devcontainers/features/node:1); install those tools in the Dockerfile instead',
-    ".coder/environments/typo.yaml:8:18: unknown key 'fromSecrett' in spec[0].env[0].value; did you mean 'fromSecret'?",
-    ".coder/environments/typo.yaml:8:16: unknown secret 'db'",
-  ]],
+  [
+    'devcontainer',
+    [
+      '.coder/environments/dev.yaml:5:19: .devcontainer/devcontainer.json: features are not supported (ghcr.io/devcontainers/features/node:1); install those tools in the Dockerfile instead',
+      ".coder/environments/typo.yaml:8:18: unknown key 'fromSecrett' in spec[0].env[0].value; did you mean 'fromSecret'?",
+      ".coder/environments/typo.yaml:8:16: unknown secret 'db'",
+    ],
+  ],
   // Two templates publishing one repository:tag; the FROM of a tag neither publishes (c) is an outside image, no problem.
-  ['duplicate-tag', [
-    '.coder/images/a.yaml:6:9: ghcr.io/acme/base:ubuntu is published by .coder/images/a.yaml and by .coder/images/b.yaml',
-    '.coder/images/b.yaml:6:9: ghcr.io/acme/base:ubuntu is published by .coder/images/b.yaml and by .coder/images/a.yaml',
-  ]],
+  [
+    'duplicate-tag',
+    [
+      '.coder/images/a.yaml:6:9: ghcr.io/acme/base:ubuntu is published by .coder/images/a.yaml and by .coder/images/b.yaml',
+      '.coder/images/b.yaml:6:9: ghcr.io/acme/base:ubuntu is published by .coder/images/b.yaml and by .coder/images/a.yaml',
+    ],
+  ],
 ])('%s: exit 1 with every problem located', async (fixture, expected) => {
   const { code, stdout, stderr } = await runCli(['validate', bad(fixture)]);
   expect(code).toBe(1);
@@ -72,9 +84,7 @@ test('json format: valid flag and problems with file, line, column, message', as
 test('github format: workflow commands with escaped properties', async () => {
   const { code, stdout } = await runCli(['validate', bad('context-escape'), '--format', 'github']);
   expect(code).toBe(1);
-  expect(stdout).toBe(
-    "::error file=.coder/images/base.yaml,line=4,col=12,endColumn=18,title=Context outside repository::context '../../' is outside the repository; contexts are relative to the repository root and must stay inside it\n",
-  );
+  expect(stdout).toBe("::error file=.coder/images/base.yaml,line=4,col=12,endColumn=18,title=Context outside repository::context '../../' is outside the repository; contexts are relative to the repository root and must stay inside it\n");
 });
 
 test('the examples are valid', async () => {

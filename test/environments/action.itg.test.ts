@@ -81,10 +81,14 @@ test('up, status and down through the action bundle', async () => {
     await git(repo, 'commit', '-qm', 'templates');
     mkdirSync(join(server, 'acme'));
     await run('git', ['clone', '-q', '--bare', repo, join(server, 'acme', 'templates.git')]);
-    const fetched = await runAction(BUNDLE, { ...inputs, operation: 'status', ref: 'main' }, {
-      cwd: tmpdir(),
-      env: { ...env, GITHUB_REPOSITORY: 'acme/templates', GITHUB_SERVER_URL: `file://${server}` },
-    });
+    const fetched = await runAction(
+      BUNDLE,
+      { ...inputs, operation: 'status', ref: 'main' },
+      {
+        cwd: tmpdir(),
+        env: { ...env, GITHUB_REPOSITORY: 'acme/templates', GITHUB_SERVER_URL: `file://${server}` },
+      },
+    );
     if (fetched.code !== 0) throw new Error(fetched.stdout + fetched.stderr);
     expect(fetched.stdout).toContain(`fetching acme/templates at main from file://${server}`);
     expect(fetched.outputs.status).toBe('absent');

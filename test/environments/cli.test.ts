@@ -8,7 +8,7 @@ import { runCli } from '../cli/run.js';
 const EXAMPLES = join(process.cwd(), 'examples');
 
 test.each([
-  [[], 2, "env: name an operation (build, up, status, down)"],
+  [[], 2, 'env: name an operation (build, up, status, down)'],
   [['restart', 'team-a'], 2, "env: unknown operation 'restart'; use one of build, up, status, down"],
   [['up'], 2, 'env up: name the environment (a file in .coder/environments/)'],
   [['up', 'team-a', EXAMPLES, '--delete-volumes'], 2, 'env: --delete-volumes applies to down'],

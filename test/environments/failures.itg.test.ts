@@ -25,11 +25,27 @@ function write(name: string, containers: string): void {
 }
 
 function up(name: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return runCli(['env', 'up', name, repo, '--registry', registry.host, '--insecure', '--namespace', NS, '--kubeconfig', sim.kubeconfigPath,
-    '--image-repository', `${registry.host}/acme/env-failures`, '--timeout', String(TIMEOUT_S),
+  return runCli([
+    'env',
+    'up',
+    name,
+    repo,
+    '--registry',
+    registry.host,
+    '--insecure',
+    '--namespace',
+    NS,
+    '--kubeconfig',
+    sim.kubeconfigPath,
+    '--image-repository',
+    `${registry.host}/acme/env-failures`,
+    '--timeout',
+    String(TIMEOUT_S),
     // The simulator marks a container running before buildah has started it; on a loaded machine that
     // takes seconds, so the crash must come within a wider window to fail the rollout rather than pass it.
-    '--min-ready', '15']);
+    '--min-ready',
+    '15',
+  ]);
 }
 
 beforeAll(async () => {
@@ -62,7 +78,7 @@ test('a crash-looping container fails fast: the reason, its restarts and last ex
   await takeDown('crash', { namespace: NS, workloads: new Workloads(new KubeClient({ kubeConfig: sim.kubeConfig() })) });
 }, 240000);
 
-test('an image that does not exist fails fast with the registry\'s answer', async () => {
+test("an image that does not exist fails fast with the registry's answer", async () => {
   write('noimage', `  - name: env\n    primary: true\n    image: dev\n    command: [sleep, '3600']\n  - name: db\n    image: ${registry.host}/library/nope:1\n    command: [sleep, '3600']\n`);
   const started = Date.now();
   const result = await up('noimage');

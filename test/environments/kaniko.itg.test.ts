@@ -43,7 +43,7 @@ afterAll(async () => {
   if (repo) rmSync(repo, { recursive: true, force: true });
 });
 
-test('the personalised image builds in a kaniko pod on the parent\'s layers, and is reused after', async () => {
+test("the personalised image builds in a kaniko pod on the parent's layers, and is reused after", async () => {
   const builder = new KanikoBuilder({
     namespace: NS,
     client: new KubeClient({ kubeConfig: sim.kubeConfig() }),

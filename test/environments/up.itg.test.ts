@@ -169,7 +169,5 @@ test('team-a: up, kubectl agrees, up to date, update to another branch, status, 
   expect(redeploy.stderr).toContain('already exists');
   expect(redeploy.stderr).toContain('deployment dev/team-a created');
   expectOk(await env('down', 'team-a', repo));
-  process.stdout.write(
-    `env up to ready: fresh personalised image ${freshMs} ms; image cached, new Deployment ${cachedImageMs} ms; nothing changed ("up to date") ${cachedMs} ms\n`,
-  );
+  process.stdout.write(`env up to ready: fresh personalised image ${freshMs} ms; image cached, new Deployment ${cachedImageMs} ms; nothing changed ("up to date") ${cachedMs} ms\n`);
 }, 300000);

@@ -33,11 +33,7 @@ afterAll(async () => {
 async function builderFrom(dockerfile: string, buildArgs: Record<string, string>): Promise<string> {
   const path = join(dir, `Dockerfile.${Math.random().toString(36).slice(2)}`);
   writeFileSync(path, dockerfile);
-  const out = await buildah([
-    'build', '--isolation', 'chroot', '--tls-verify=false', '--layers=false', '--quiet=false', '--pull=missing', '-f', path,
-    ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]),
-    dir,
-  ]);
+  const out = await buildah(['build', '--isolation', 'chroot', '--tls-verify=false', '--layers=false', '--quiet=false', '--pull=missing', '-f', path, ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), dir]);
   const step = /STEP 1\/\d+: FROM (\S+)/.exec(out);
   if (!step) throw new Error(`no FROM step in buildah's output:\n${out}`);
   return step[1]!;
@@ -45,7 +41,12 @@ async function builderFrom(dockerfile: string, buildArgs: Record<string, string>
 
 const cases: [string, (host: string) => string, Record<string, string>, string][] = [
   ['nested ARG defaults (jupyter style)', (h) => `ARG REGISTRY=${h}\nARG OWNER=jupyter\nARG BASE_IMAGE=$REGISTRY/$OWNER/base-notebook\nFROM $BASE_IMAGE\nLABEL x=1\n`, {}, 'jupyter/base-notebook'],
-  ['inner ARGs overridden by build args', (_h) => `ARG REGISTRY=quay.io\nARG OWNER=jupyter\nARG NAME=base-notebook\nARG TAG\nARG BASE_IMAGE=$REGISTRY/$OWNER/\${NAME}:\${TAG:-1}\nFROM $BASE_IMAGE\nLABEL x=1\n`, { REGISTRY: '@host', OWNER: 'acme', NAME: 'two', TAG: '2' }, 'acme/two:2'],
+  [
+    'inner ARGs overridden by build args',
+    (_h) => `ARG REGISTRY=quay.io\nARG OWNER=jupyter\nARG NAME=base-notebook\nARG TAG\nARG BASE_IMAGE=$REGISTRY/$OWNER/\${NAME}:\${TAG:-1}\nFROM $BASE_IMAGE\nLABEL x=1\n`,
+    { REGISTRY: '@host', OWNER: 'acme', NAME: 'two', TAG: '2' },
+    'acme/two:2',
+  ],
   ['defaults with :- and :+', (h) => `ARG R=${h}\nARG DEBUG=yes\nARG TAG\nFROM \${R}/acme/one:\${TAG:-1}\${DEBUG:+-debug}\nLABEL x=1\n`, {}, 'acme/one:1-debug'],
   ['build arg empties a :+ switch', (h) => `ARG R=${h}\nARG DEBUG=yes\nFROM \${R}/acme/one:1\${DEBUG:+-debug}\nLABEL x=1\n`, { DEBUG: '' }, 'acme/one:1'],
   ['outer ARG overridden whole', () => `ARG REGISTRY=quay.io\nARG BASE_IMAGE=$REGISTRY/nothing/here\nFROM \${BASE_IMAGE}\nLABEL x=1\n`, { BASE_IMAGE: '@host/acme/one:1' }, 'acme/one:1'],

@@ -40,9 +40,7 @@ describe('notebook stacks: images/<name>/Dockerfile with ARG BASE_IMAGE=$REGISTR
   test('a tag override reaches the ${TAG:-latest} default; a tag nobody publishes is an outside image, and the plan says so', async () => {
     const plan = await createPlan(real('notebook-stacks'), { conventionRegistry: 'quay.io/notebooks', buildArgs: { TAG: '2024-01-01' } });
     expect(plan.images['julia-notebook']!.parents).toEqual([]);
-    expect(plan.images['julia-notebook']!.notes).toEqual([
-      'images/julia-notebook/Dockerfile:5: uses quay.io/notebooks/minimal-notebook:2024-01-01 from the registry; not built here (this repository builds :latest of it, not :2024-01-01)',
-    ]);
+    expect(plan.images['julia-notebook']!.notes).toEqual(['images/julia-notebook/Dockerfile:5: uses quay.io/notebooks/minimal-notebook:2024-01-01 from the registry; not built here (this repository builds :latest of it, not :2024-01-01)']);
   });
 
   test('without the registry the images are published to, nothing is built on anything, and the text plan says where each comes from', async () => {
@@ -68,9 +66,7 @@ describe('workspace images: <variant>.Dockerfile and Dockerfile.<variant> beside
     expect(plan.images['ws-golang-centos']).toMatchObject({ repository: 'docker.io/acme/ws-golang', tags: ['centos'], dockerfile: 'images/ws-golang/Dockerfile.centos', context: 'images/ws-golang' });
     expect(plan.images['ws-golang-ubuntu']).toMatchObject({ repository: 'docker.io/acme/ws-golang', tags: ['ubuntu'], dockerfile: 'images/ws-golang/ubuntu.Dockerfile' });
     // Only variants of ws-minimal exist, so nothing here publishes its :latest.
-    expect(plan.images['ws-desktop']!.notes).toEqual([
-      'images/ws-desktop/Dockerfile:2: uses docker.io/acme/ws-minimal:latest from the registry; not built here (this repository builds :ubuntu of it, not :latest)',
-    ]);
+    expect(plan.images['ws-desktop']!.notes).toEqual(['images/ws-desktop/Dockerfile:2: uses docker.io/acme/ws-minimal:latest from the registry; not built here (this repository builds :ubuntu of it, not :latest)']);
   });
 });
 

@@ -23,10 +23,14 @@ export async function pushBusyboxImage(ref: string, options: { user?: string } =
     await buildah(['copy', container, '/bin/busybox', '/bin/busybox']);
     await buildah(['run', '--isolation', 'chroot', container, '--', '/bin/busybox', '--install', '-s', '/bin']);
     await buildah([
-      'run', '--isolation', 'chroot', container, '--', '/bin/sh', '-c',
-      'mkdir -p /tmp /etc /root /home/coder && chmod 1777 /tmp && ' +
-        'printf "root:x:0:0:root:/root:/bin/sh\\ncoder:x:1000:1000:coder:/home/coder:/bin/sh\\n" > /etc/passwd && ' +
-        'printf "root:x:0:\\ncoder:x:1000:\\n" > /etc/group',
+      'run',
+      '--isolation',
+      'chroot',
+      container,
+      '--',
+      '/bin/sh',
+      '-c',
+      'mkdir -p /tmp /etc /root /home/coder && chmod 1777 /tmp && ' + 'printf "root:x:0:0:root:/root:/bin/sh\\ncoder:x:1000:1000:coder:/home/coder:/bin/sh\\n" > /etc/passwd && ' + 'printf "root:x:0:\\ncoder:x:1000:\\n" > /etc/group',
     ]);
     await buildah(['config', '--cmd', '/bin/sh', '--env', 'PATH=/bin', ...(options.user ? ['--user', options.user] : []), container]);
     const image = await buildah(['commit', '--format', 'docker', container]);

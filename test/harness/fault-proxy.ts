@@ -40,8 +40,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-  const matching = (req: IncomingMessage) =>
-    rules.find((r) => r.left > 0 && (!r.method || r.method === req.method) && (!r.path || r.path.test(req.url ?? '')));
+  const matching = (req: IncomingMessage) => rules.find((r) => r.left > 0 && (!r.method || r.method === req.method) && (!r.path || r.path.test(req.url ?? '')));
 
   const server: Server = createServer((req, res) => {
     proxy.log.push(`${req.method} ${req.url}`);
@@ -54,18 +53,13 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
         return;
       }
       req.resume();
-      req.on('end', () => res.writeHead(rule.status ?? 500, { 'Content-Type': 'application/json' }).end(
-        JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'injected fault' }] }),
-      ));
+      req.on('end', () => res.writeHead(rule.status ?? 500, { 'Content-Type': 'application/json' }).end(JSON.stringify({ errors: [{ code: 'UNKNOWN', message: 'injected fault' }] })));
       return;
     }
-    const upstream = httpRequest(
-      { host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers: req.headers },
-      (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      },
-    );
+    const upstream = httpRequest({ host: targetHost, port: Number(targetPort), method: req.method, path: req.url, headers: req.headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
   });

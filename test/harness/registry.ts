@@ -68,16 +68,18 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Test
     child.stderr?.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4000);
     });
-    const exited = new Promise<never>((_, reject) =>
-      child!.once('exit', (code) => reject(new Error(`docker-registry exited with ${code}: ${stderr}`))),
-    );
+    const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`docker-registry exited with ${code}: ${stderr}`))));
     exited.catch(() => undefined);
     await Promise.race([
-      waitFor(async () => {
-        if (options.tls) return await probeTls(host);
-        const res = await fetch(`http://${host}/v2/`);
-        return res.status === 200 || res.status === 401;
-      }, 15000, `registry on ${host}`),
+      waitFor(
+        async () => {
+          if (options.tls) return await probeTls(host);
+          const res = await fetch(`http://${host}/v2/`);
+          return res.status === 200 || res.status === 401;
+        },
+        15000,
+        `registry on ${host}`,
+      ),
       exited,
     ]);
   };

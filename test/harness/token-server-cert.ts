@@ -57,10 +57,7 @@ export function selfSignedCertificate(commonName = 'build-image-test'): SelfSign
   const spki = publicKey.export({ type: 'spki', format: 'der' });
   const sha256WithRsa = seq(oid('1.2.840.113549.1.1.11'), nul());
   const now = Date.now();
-  const san = seq(
-    oid('2.5.29.17'),
-    octetString(seq(tlv(0x82, Buffer.from('localhost')), tlv(0x87, Buffer.from([127, 0, 0, 1])))),
-  );
+  const san = seq(oid('2.5.29.17'), octetString(seq(tlv(0x82, Buffer.from('localhost')), tlv(0x87, Buffer.from([127, 0, 0, 1])))));
   const basicConstraints = seq(oid('2.5.29.19'), tlv(0x01, Buffer.from([0xff])), octetString(seq(tlv(0x01, Buffer.from([0xff])))));
   const keyUsage = seq(oid('2.5.29.15'), octetString(bitString(Buffer.from([0x86]))));
   const tbs = seq(
@@ -75,6 +72,9 @@ export function selfSignedCertificate(commonName = 'build-image-test'): SelfSign
   );
   const signature = createSign('sha256').update(tbs).sign(privateKey);
   const certDer = seq(tbs, sha256WithRsa, bitString(signature));
-  const certPem = `-----BEGIN CERTIFICATE-----\n${certDer.toString('base64').match(/.{1,64}/g)!.join('\n')}\n-----END CERTIFICATE-----\n`;
+  const certPem = `-----BEGIN CERTIFICATE-----\n${certDer
+    .toString('base64')
+    .match(/.{1,64}/g)!
+    .join('\n')}\n-----END CERTIFICATE-----\n`;
   return { certPem, certDer, keyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), privateKey };
 }

@@ -47,7 +47,14 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     const now = Math.floor(Date.now() / 1000);
     const header = { typ: 'JWT', alg: 'RS256', x5c: [cert.certDer.toString('base64')] };
     const claims = {
-      iss: issuer, sub: subject, aud: service, exp: now + (options.expiresIn ?? 300), nbf: now - 10, iat: now, jti: randomUUID(), access,
+      iss: issuer,
+      sub: subject,
+      aud: service,
+      exp: now + (options.expiresIn ?? 300),
+      nbf: now - 10,
+      iat: now,
+      jti: randomUUID(),
+      access,
     };
     const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
     return `${input}.${b64url(createSign('sha256').update(input).sign(cert.privateKey))}`;
@@ -71,7 +78,10 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       }
       subject = user;
     }
-    const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
+    const scopes = url.searchParams
+      .getAll('scope')
+      .flatMap((s) => s.split(' '))
+      .filter(Boolean);
     requests.push({ subject, scopes });
     const access = scopes.flatMap((scope) => {
       const [type, ...rest] = scope.split(':');
@@ -82,9 +92,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
       return granted.length ? [{ type, name, actions: granted }] : [];
     });
     const token = sign(subject, access);
-    res.writeHead(200, { 'Content-Type': 'application/json' }).end(
-      JSON.stringify({ token, access_token: token, expires_in: options.expiresIn ?? 300, issued_at: new Date().toISOString() }),
-    );
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ token, access_token: token, expires_in: options.expiresIn ?? 300, issued_at: new Date().toISOString() }));
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -95,9 +103,10 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     issuer,
     requests,
     registryConfig: ['auth:', '  token:', `    realm: ${realm}`, `    service: ${service}`, `    issuer: ${issuer}`, `    rootcertbundle: ${bundle}`].join('\n'),
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

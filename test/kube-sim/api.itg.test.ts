@@ -56,9 +56,7 @@ test('an invalid quantity is a 400 decode error; a missing field is 422 Invalid 
   expect(code).toBe(400);
   expect(body.reason).toBe('BadRequest');
   expect(body.message).toBe(`Pod in version "v1" cannot be handled as a Pod: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`);
-  const noName = await core
-    .createNamespacedPod({ namespace: ns, body: { metadata: { name: 'no-name' }, spec: { containers: [{ image: 'x' }] } } as never })
-    .catch((e) => e);
+  const noName = await core.createNamespacedPod({ namespace: ns, body: { metadata: { name: 'no-name' }, spec: { containers: [{ image: 'x' }] } } as never }).catch((e) => e);
   expect(statusOf(noName).code).toBe(422);
   expect(statusOf(noName).body.details.causes).toEqual(expect.arrayContaining([expect.objectContaining({ field: 'spec.containers[0].name', message: 'Required value' })]));
   const badName = await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'Not_Valid' } } }).catch((e) => e);
@@ -118,8 +116,12 @@ test('watch resumes from a resourceVersion after a drop, and an expired one gets
   const seen: string[] = [];
   let ended: unknown = 'open';
   const list = await core.listNamespacedSecret({ namespace: ns, labelSelector: 'w=1' });
-  await watch.watch(`/api/v1/namespaces/${ns}/secrets`, { labelSelector: 'w=1', resourceVersion: list.metadata!.resourceVersion },
-    (type, obj) => seen.push(`${type} ${obj.metadata.name}`), (err) => (ended = err));
+  await watch.watch(
+    `/api/v1/namespaces/${ns}/secrets`,
+    { labelSelector: 'w=1', resourceVersion: list.metadata!.resourceVersion },
+    (type, obj) => seen.push(`${type} ${obj.metadata.name}`),
+    (err) => (ended = err),
+  );
   await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'w-a', labels: { w: '1' } } } });
   await waitUntil(() => seen.length === 1);
   expect(sim.faults.dropWatches()).toBeGreaterThanOrEqual(1);
@@ -129,15 +131,24 @@ test('watch resumes from a resourceVersion after a drop, and an expired one gets
   await core.createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'w-b', labels: { w: '1' } } } });
   await core.deleteNamespacedSecret({ namespace: ns, name: 'w-a' });
   const resumed: string[] = [];
-  const ctrl = await watch.watch(`/api/v1/namespaces/${ns}/secrets`, { labelSelector: 'w=1', resourceVersion: lastRv },
-    (type, obj) => resumed.push(`${type} ${obj.metadata.name}`), () => undefined);
+  const ctrl = await watch.watch(
+    `/api/v1/namespaces/${ns}/secrets`,
+    { labelSelector: 'w=1', resourceVersion: lastRv },
+    (type, obj) => resumed.push(`${type} ${obj.metadata.name}`),
+    () => undefined,
+  );
   await waitUntil(() => resumed.length === 2);
   expect(resumed).toEqual(['ADDED w-b', 'DELETED w-a']);
   ctrl.abort();
 
   sim.faults.expireResourceVersions();
   const events: { type: string; obj: any }[] = [];
-  await watch.watch(`/api/v1/namespaces/${ns}/secrets`, { resourceVersion: lastRv }, (type, obj) => events.push({ type, obj }), () => undefined);
+  await watch.watch(
+    `/api/v1/namespaces/${ns}/secrets`,
+    { resourceVersion: lastRv },
+    (type, obj) => events.push({ type, obj }),
+    () => undefined,
+  );
   await waitUntil(() => events.length === 1);
   expect(events[0]).toMatchObject({ type: 'ERROR', obj: { kind: 'Status', code: 410, reason: 'Expired' } });
 });
@@ -166,8 +177,7 @@ test('injected 500 and 429 faults reach the client with Retry-After', async () =
 
 test('SelfSubjectAccessReview answers from the configured rules, which requests also obey', async () => {
   const authz = kc.makeApiClient(AuthorizationV1Api);
-  const ask = async (verb: string, resource: string, subresource?: string) =>
-    (await authz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace: ns, verb, resource, subresource } } } })).status!.allowed;
+  const ask = async (verb: string, resource: string, subresource?: string) => (await authz.createSelfSubjectAccessReview({ body: { spec: { resourceAttributes: { namespace: ns, verb, resource, subresource } } } })).status!.allowed;
   expect(await ask('create', 'pods', 'exec')).toBe(true);
   sim.rbac.deny('create', 'pods/exec');
   sim.rbac.deny('list', 'secrets');

@@ -32,7 +32,11 @@ async function waitUntil(probe: () => boolean | Promise<boolean>, timeoutMs = 10
   }
 }
 
-const gone = async (read: () => Promise<unknown>): Promise<boolean> => (await read().then(() => 200, (e: { code: number }) => e.code)) === 404;
+const gone = async (read: () => Promise<unknown>): Promise<boolean> =>
+  (await read().then(
+    () => 200,
+    (e: { code: number }) => e.code,
+  )) === 404;
 
 test('a finalizer keeps a deleted object (deletionTimestamp set) until it is removed; no new finalizers meanwhile', async () => {
   await core.createNamespacedConfigMap({ namespace: ns, body: { metadata: { name: 'held', finalizers: ['example.com/hold'] } } });
@@ -93,8 +97,12 @@ test('a running pod is Terminating until the kubelet has stopped it; then DELETE
     await waitUntil(async () => !!(await core.readNamespacedPod({ namespace: ns, name: 'graceful' })).spec!.nodeName);
     const events: string[] = [];
     const list = await core.listNamespacedPod({ namespace: ns, fieldSelector: 'metadata.name=graceful' });
-    const ctrl = await new Watch(kc).watch(`/api/v1/namespaces/${ns}/pods`, { fieldSelector: 'metadata.name=graceful', resourceVersion: list.metadata!.resourceVersion },
-      (type, obj) => events.push(`${type} ${obj.metadata.deletionTimestamp ? 'terminating' : 'live'}`), () => undefined);
+    const ctrl = await new Watch(kc).watch(
+      `/api/v1/namespaces/${ns}/pods`,
+      { fieldSelector: 'metadata.name=graceful', resourceVersion: list.metadata!.resourceVersion },
+      (type, obj) => events.push(`${type} ${obj.metadata.deletionTimestamp ? 'terminating' : 'live'}`),
+      () => undefined,
+    );
     const marked = await core.deleteNamespacedPod({ namespace: ns, name: 'graceful' });
     expect(marked.metadata!.deletionTimestamp).toBeDefined();
     expect(marked.metadata!.deletionGracePeriodSeconds).toBe(30);

@@ -62,8 +62,7 @@ test('version needs no credentials; discovery lists the served resources', async
   const resources = await ok('api-resources', '--no-headers', '-o', 'name');
   expect(resources.split('\n')).toEqual(expect.arrayContaining(['pods', 'secrets', 'configmaps', 'deployments.apps', 'replicasets.apps', 'persistentvolumeclaims']));
   // Without credentials: /version answers (system:public-info-viewer), discovery is 401.
-  const anonymous = (path: string): Promise<number> =>
-    new Promise((resolve, reject) => get(`${sim.url}${path}`, { ca: sim.caPem }, (res) => resolve(res.resume().statusCode!)).on('error', reject));
+  const anonymous = (path: string): Promise<number> => new Promise((resolve, reject) => get(`${sim.url}${path}`, { ca: sim.caPem }, (res) => resolve(res.resume().statusCode!)).on('error', reject));
   expect(await anonymous('/version')).toBe(200);
   expect(await anonymous('/api')).toBe(401);
 }, 60000);

@@ -24,9 +24,7 @@ test('starts in the foreground, prints one ready line, serves kubectl, stops on 
       child.once('exit', (code) => reject(new Error(`exited ${code} before ready`)));
     });
     expect(out).toBe(`kube-sim ready at https://127.0.0.1:${port} (kubeconfig ${kubeconfig})\n`);
-    const namespaces = await new Promise<string>((resolve, reject) =>
-      execFile('kubectl', ['--kubeconfig', kubeconfig, 'get', 'namespaces', '-o', 'name'], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))),
-    );
+    const namespaces = await new Promise<string>((resolve, reject) => execFile('kubectl', ['--kubeconfig', kubeconfig, 'get', 'namespaces', '-o', 'name'], (err, stdout, stderr) => (err ? reject(new Error(stderr)) : resolve(stdout))));
     expect(namespaces.split('\n')).toEqual(expect.arrayContaining(['namespace/default', 'namespace/dev']));
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     child.kill('SIGTERM');

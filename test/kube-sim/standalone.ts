@@ -23,9 +23,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`--port must be a 
 if (!values.kubeconfig) fail('--kubeconfig FILE is required (where to write the kubeconfig)');
 if (values.registry !== undefined && !/^[\w.-]+:\d+$/.test(values.registry)) fail(`--registry must be HOST:PORT, got ${JSON.stringify(values.registry)}`);
 
-const sim = await startKubeSim({ port, kubeconfigPath: values.kubeconfig, namespaces: values.namespace ?? [], token: values.token }).catch((err: Error) =>
-  fail(`cannot start: ${err.message}`),
-);
+const sim = await startKubeSim({ port, kubeconfigPath: values.kubeconfig, namespaces: values.namespace ?? [], token: values.token }).catch((err: Error) => fail(`cannot start: ${err.message}`));
 if (values.registry) sim.kubelet.testRegistry = values.registry;
 let stopping = false;
 const stop = (): void => {

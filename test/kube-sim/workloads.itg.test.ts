@@ -127,11 +127,15 @@ test('imagePullSecrets: without them an authenticated registry refuses the pull 
 
 test('the kaniko executor image is resolved: a missing tag is ErrImagePull; without SETFCAP the executor fails', async () => {
   const executor = (tag: string, caps: string[]): V1Pod =>
-    pod(`kaniko-${tag.replace(/\W/g, '')}-${caps.length}`, {}, {
-      image: `${registry.host}/osscontainertools/kaniko:${tag}`,
-      command: ['/kaniko/executor', '--no-push', '--context=dir:///workspace'],
-      securityContext: { capabilities: { drop: ['ALL'], add: caps } },
-    });
+    pod(
+      `kaniko-${tag.replace(/\W/g, '')}-${caps.length}`,
+      {},
+      {
+        image: `${registry.host}/osscontainertools/kaniko:${tag}`,
+        command: ['/kaniko/executor', '--no-push', '--context=dir:///workspace'],
+        securityContext: { capabilities: { drop: ['ALL'], add: caps } },
+      },
+    );
   await core.createNamespacedPod({ namespace: ns, body: executor('v0.0.0-missing', []) });
   const missing = await waitForPod('kaniko-v000missing-0', (x) => waiting(x)?.reason === 'ImagePullBackOff');
   expect(waiting(missing)!.message).toBe(
@@ -162,7 +166,10 @@ test('Deployments: RollingUpdate replaces pods through a new ReplicaSet; Recreat
   const rolled = await waitForDeployment('roll', (d) => complete(d) && d.metadata!.generation === 2);
   expect(rolled.status!.conditions!.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'True', reason: 'NewReplicaSetAvailable' });
   const sets = (await apps.listNamespacedReplicaSet({ namespace: ns, labelSelector: 'app=roll' })).items;
-  expect(sets.map((r) => [r.metadata!.annotations!['deployment.kubernetes.io/revision'], r.spec!.replicas]).sort()).toEqual([['1', 0], ['2', 2]]);
+  expect(sets.map((r) => [r.metadata!.annotations!['deployment.kubernetes.io/revision'], r.spec!.replicas]).sort()).toEqual([
+    ['1', 0],
+    ['2', 2],
+  ]);
   const pods = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=roll' })).items.filter((p) => !p.metadata!.deletionTimestamp);
   expect(pods.map((p) => p.spec!.containers[0]!.image)).toEqual([`${registry.host}/library/busybox:2`, `${registry.host}/library/busybox:2`]);
 
@@ -193,13 +200,28 @@ test('an environment-shaped Deployment: app + sidecar, Secret env, ConfigMap vol
         template: {
           metadata: { labels: { app: 'env' } },
           spec: {
-            volumes: [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }, { name: 'config', configMap: { name: 'app-config' } }],
+            volumes: [
+              { name: 'data', persistentVolumeClaim: { claimName: 'data' } },
+              { name: 'config', configMap: { name: 'app-config' } },
+            ],
             containers: [
-              { name: 'app', image: busybox, command: ['sh', '-c', 'cat /etc/app/app.conf; echo "pw=$DB_PASSWORD pod=$POD_NAME"; exec sleep 3600'],
-                env: [{ name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } }, { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
-                volumeMounts: [{ name: 'config', mountPath: '/etc/app' }] },
-              { name: 'db', image: busybox, command: ['sh', '-c', 'echo $$ >> /var/lib/db/starts; exec sleep 3600'], volumeMounts: [{ name: 'data', mountPath: '/var/lib/db' }],
-                readinessProbe: { exec: { command: ['test', '-s', '/var/lib/db/starts'] }, periodSeconds: 1 } },
+              {
+                name: 'app',
+                image: busybox,
+                command: ['sh', '-c', 'cat /etc/app/app.conf; echo "pw=$DB_PASSWORD pod=$POD_NAME"; exec sleep 3600'],
+                env: [
+                  { name: 'DB_PASSWORD', valueFrom: { secretKeyRef: { name: 'db', key: 'password' } } },
+                  { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                ],
+                volumeMounts: [{ name: 'config', mountPath: '/etc/app' }],
+              },
+              {
+                name: 'db',
+                image: busybox,
+                command: ['sh', '-c', 'echo $$ >> /var/lib/db/starts; exec sleep 3600'],
+                volumeMounts: [{ name: 'data', mountPath: '/var/lib/db' }],
+                readinessProbe: { exec: { command: ['test', '-s', '/var/lib/db/starts'] }, periodSeconds: 1 },
+              },
             ],
           },
         },
@@ -222,7 +244,12 @@ test('an environment-shaped Deployment: app + sidecar, Secret env, ConfigMap vol
   }
   const out = await new Promise<string>((resolve, reject) => {
     let text = '';
-    const sink = new Writable({ write: (chunk, _enc, cb) => { text += chunk.toString(); cb(); } });
+    const sink = new Writable({
+      write: (chunk, _enc, cb) => {
+        text += chunk.toString();
+        cb();
+      },
+    });
     new Exec(sim.kubeConfig()).exec(ns, second!.metadata!.name!, 'db', ['wc', '-l', '/var/lib/db/starts'], sink, null, null, false, () => resolve(text)).catch(reject);
   });
   expect(out.trim()).toMatch(/^2 /);

@@ -20,7 +20,10 @@ afterAll(async () => {
 });
 
 test('preflight names every missing permission in one message', async () => {
-  sim.rbac.allowOnly([{ verbs: ['get', 'list', 'watch'], resources: ['pods'] }, { verbs: ['*'], resources: ['secrets'] }]);
+  sim.rbac.allowOnly([
+    { verbs: ['get', 'list', 'watch'], resources: ['pods'] },
+    { verbs: ['*'], resources: ['secrets'] },
+  ]);
   try {
     const missing = await client.missingPermissions(ns, [
       { verb: 'get', resource: 'pods' },
@@ -28,10 +31,20 @@ test('preflight names every missing permission in one message', async () => {
       { verb: 'create', resource: 'pods', subresource: 'exec' },
       { verb: 'delete', resource: 'secrets' },
     ]);
-    expect(missing).toEqual([{ verb: 'create', resource: 'pods' }, { verb: 'create', resource: 'pods', subresource: 'exec' }]);
-    await expect(client.preflight(ns, [{ verb: 'create', resource: 'pods' }, { verb: 'create', resource: 'pods', subresource: 'exec' }], 'build')).rejects.toThrow(
-      "the Kubernetes identity in use may not build in namespace 'kube-client'; it lacks:\n  - create pods\n  - create pods/exec\n",
-    );
+    expect(missing).toEqual([
+      { verb: 'create', resource: 'pods' },
+      { verb: 'create', resource: 'pods', subresource: 'exec' },
+    ]);
+    await expect(
+      client.preflight(
+        ns,
+        [
+          { verb: 'create', resource: 'pods' },
+          { verb: 'create', resource: 'pods', subresource: 'exec' },
+        ],
+        'build',
+      ),
+    ).rejects.toThrow("the Kubernetes identity in use may not build in namespace 'kube-client'; it lacks:\n  - create pods\n  - create pods/exec\n");
     await expect(client.preflight(ns, [{ verb: 'list', resource: 'pods' }], 'list')).resolves.toBeUndefined();
   } finally {
     sim.rbac.allowAll();
@@ -50,7 +63,9 @@ test('calls are retried through 500s and 429s (honouring Retry-After), then give
   expect(retries.filter((r) => r.startsWith('creating secret kube-client/retried'))).toHaveLength(3);
   sim.faults.failNext(10, { code: 503, path: /\/secrets\/retried$/ });
   await expect(client.findSecret(ns, 'retried')).rejects.toThrow('reading secret kube-client/retried: Internal error occurred: injected fault (kube-sim) (ServiceUnavailable) (gave up after 4 attempts)');
-  while (sim.faults.take('GET', '/api/v1/namespaces/kube-client/secrets/retried')) { /* drain */ }
+  while (sim.faults.take('GET', '/api/v1/namespaces/kube-client/secrets/retried')) {
+    /* drain */
+  }
   // non-transient errors are not retried and read as the server wrote them
   await expect(client.createSecret(ns, { metadata: { name: 'Bad_Name' } })).rejects.toThrow(/creating secret kube-client\/Bad_Name: Secret "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name".*\(Invalid\)$/);
   await expect(client.findSecret(ns, 'absent')).resolves.toBeUndefined();
@@ -63,10 +78,15 @@ test('a pod watch resumes after dropped connections and relists after 410 Gone',
     const created = await client.createPod(ns, pod);
     expect(await kubectlGet(sim, ns, 'pod', 'watched')).toMatchObject({ metadata: { uid: created.metadata!.uid }, spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: '127.0.0.1:1/x:1' }] } });
     const seen: string[] = [];
-    const waiting = client.watchPod(ns, 'watched', (p) => {
-      seen.push(p.metadata!.resourceVersion!);
-      return p.metadata?.annotations?.done;
-    }, { timeoutMs: 20000 });
+    const waiting = client.watchPod(
+      ns,
+      'watched',
+      (p) => {
+        seen.push(p.metadata!.resourceVersion!);
+        return p.metadata?.annotations?.done;
+      },
+      { timeoutMs: 20000 },
+    );
     await new Promise((r) => setTimeout(r, 600)); // pull back-off updates arrive over the watch
     const before = retries.length;
     expect(sim.faults.dropWatches()).toBe(1);

@@ -53,7 +53,10 @@ async function nightly(...extra: string[]): Promise<{ code: number; report: Repo
 }
 
 function rebuilt(report: Report): string[] {
-  return Object.values(report.images).filter((i) => i.status === 'built').map((i) => Object.keys(report.images).find((k) => report.images[k] === i)!).sort();
+  return Object.values(report.images)
+    .filter((i) => i.status === 'built')
+    .map((i) => Object.keys(report.images).find((k) => report.images[k] === i)!)
+    .sort();
 }
 
 beforeAll(async () => {
@@ -146,7 +149,12 @@ test('first run builds everything; an unchanged world makes zero writes; a moved
   // --check decides and writes nothing.
   const checked = await nightly('--check');
   expect(checked.report.changed).toBe(true);
-  expect(Object.entries(checked.report.images).filter(([, i]) => i.changed).map(([n]) => n).sort()).toEqual(['app', 'fn']);
+  expect(
+    Object.entries(checked.report.images)
+      .filter(([, i]) => i.changed)
+      .map(([n]) => n)
+      .sort(),
+  ).toEqual(['app', 'fn']);
   expect(rebuilt(checked.report)).toEqual([]);
   expect(checked.writes).toEqual([]);
   const afterCommit = await nightly();
@@ -173,5 +181,7 @@ test('first run builds everything; an unchanged world makes zero writes; a moved
   const forced = await nightly('--force', '--skip-smoke');
   expect(rebuilt(forced.report)).toEqual(['app', 'base', 'fn', 'steady']);
   // Measured: the no-op runs (builds, pushes, seconds).
-  process.stderr.write(`nightly no-op: 0 builds, ${idle.writes.length} + ${idleAgain.writes.length} write requests, ${idle.seconds.toFixed(2)} s and ${idleAgain.seconds.toFixed(2)} s; first run ${first.seconds.toFixed(1)} s with ${first.writes.length} write requests\n`);
+  process.stderr.write(
+    `nightly no-op: 0 builds, ${idle.writes.length} + ${idleAgain.writes.length} write requests, ${idle.seconds.toFixed(2)} s and ${idleAgain.seconds.toFixed(2)} s; first run ${first.seconds.toFixed(1)} s with ${first.writes.length} write requests\n`,
+  );
 }, 600000);

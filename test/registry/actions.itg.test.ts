@@ -31,8 +31,10 @@ async function runAction(name: string, inputs: Record<string, string>) {
   writeFileSync(summary, '');
   const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: dir, GITHUB_OUTPUT: output, GITHUB_STEP_SUMMARY: summary, GITHUB_WORKSPACE: dir, DOCKER_CONFIG: dir };
   for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = v;
-  const result = await exec(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), `src/actions/${name}/index.ts`)], { env, cwd: dir })
-    .then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
+  const result = await exec(join(process.cwd(), 'node_modules/.bin/tsx'), [join(process.cwd(), `src/actions/${name}/index.ts`)], { env, cwd: dir }).then(
+    (r) => ({ code: 0, ...r }),
+    (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+  );
   const outputs: Record<string, string> = {};
   const text = readFileSync(output, 'utf8');
   for (const m of text.matchAll(/^(.+?)<<(.+)\n([\s\S]*?)\n\2$/gm)) outputs[m[1]!] = m[3]!;
@@ -46,7 +48,12 @@ test('promote: moves latest, writes outputs and a summary, masks the password', 
   const tested = await pushTestImage(client, repo, 'test', [[{ name: 'a', content: '1' }]]);
   const old = await pushTestImage(client, repo, 'latest', [[{ name: 'a', content: '0' }]]);
   const run = await runAction('promote', {
-    images: `${registry.host}/act/app`, from: 'test', digest: tested.digest, to: 'latest', credentials: credentials(), 'insecure-registries': registry.host,
+    images: `${registry.host}/act/app`,
+    from: 'test',
+    digest: tested.digest,
+    to: 'latest',
+    credentials: credentials(),
+    'insecure-registries': registry.host,
   });
   expect(run.code).toBe(0);
   expect(run.stdout).toContain(`::add-mask::${PASSWORD}`);
@@ -59,7 +66,12 @@ test('promote: moves latest, writes outputs and a summary, masks the password', 
 
 test('promote: a moved test tag fails the step with one clear line', async () => {
   const run = await runAction('promote', {
-    images: `${registry.host}/act/app`, from: 'test', digest: `sha256:${'1'.repeat(64)}`, to: 'latest', credentials: credentials(), 'insecure-registries': registry.host,
+    images: `${registry.host}/act/app`,
+    from: 'test',
+    digest: `sha256:${'1'.repeat(64)}`,
+    to: 'latest',
+    credentials: credentials(),
+    'insecure-registries': registry.host,
   });
   expect(run.code).toBe(1);
   expect(run.stdout).toMatch(/::error::nothing promoted: .*act\/app:test now points at .*refusing to promote/);
@@ -67,7 +79,18 @@ test('promote: a moved test tag fails the step with one clear line', async () =>
 
 test('push-archive and check-image: an OCI layout pushed, then checked (and failing the minimums)', async () => {
   const repo = { registry: registry.host, repository: 'act/src' };
-  await pushTestImage(client, repo, 'v1', [[{ name: 'bin/busybox', content: 'x', mode: 0o755 }, { name: 'bin/sh', type: 'symlink', target: 'busybox' }]], { User: '1000' });
+  await pushTestImage(
+    client,
+    repo,
+    'v1',
+    [
+      [
+        { name: 'bin/busybox', content: 'x', mode: 0o755 },
+        { name: 'bin/sh', type: 'symlink', target: 'busybox' },
+      ],
+    ],
+    { User: '1000' },
+  );
   const dir = mkdtempSync(join(tmpdir(), 'bi-act-layout-'));
   await exec('skopeo', ['copy', '--src-tls-verify=false', '--src-creds', `ci:${PASSWORD}`, `docker://${registry.host}/act/src:v1`, `oci:${dir}/layout:v1`]);
   const pushed = await runAction('push-archive', { archive: join(dir, 'layout'), image: `${registry.host}/act/pushed:v1`, credentials: credentials(), 'insecure-registries': registry.host });
@@ -80,7 +103,11 @@ test('push-archive and check-image: an OCI layout pushed, then checked (and fail
   const report = JSON.parse(checked.outputs.report!);
   expect(report[0].digest).toBe(pushed.outputs.digest);
   expect(Object.fromEntries(report[0].rules.map((r: { id: string; passed: boolean }) => [r.id, r.passed]))).toEqual({
-    shell: true, 'download-tool': true, git: false, 'ca-certificates': false, 'non-root-user': true,
+    shell: true,
+    'download-tool': true,
+    git: false,
+    'ca-certificates': false,
+    'non-root-user': true,
   });
   expect(checked.stdout).toMatch(/::error::.*act\/pushed:v1: not met: git/);
   expect(checked.summary).toContain('## Image minimums');

@@ -39,7 +39,7 @@ async function inspect(name: string, tag = 'v1') {
   return JSON.parse(stdout) as { Digest: string; Layers: string[] };
 }
 
-test('a gzip\'d docker-archive: pushed, readable by skopeo, and a second push uploads nothing', async () => {
+test("a gzip'd docker-archive: pushed, readable by skopeo, and a second push uploads nothing", async () => {
   const tar = join(dir, 'busybox.tar');
   await skopeo('copy', '--src-tls-verify=false', sourceRef, `docker-archive:${tar}:base/busybox:test`);
   const gz = `${tar}.gz`;
@@ -56,7 +56,7 @@ test('a gzip\'d docker-archive: pushed, readable by skopeo, and a second push up
   expect(again.blobs).toEqual({ exists: first.blobs.uploaded, mounted: 0, uploaded: 0 });
 }, 60000);
 
-test('a docker-archive with gzip\'d layers (as some Nix builds make) keeps them compressed', async () => {
+test("a docker-archive with gzip'd layers (as some Nix builds make) keeps them compressed", async () => {
   // unpack the docker-archive, gzip the layer in place, pack it again
   const unpacked = join(dir, 'unpacked');
   await exec('mkdir', ['-p', unpacked]);

@@ -29,16 +29,18 @@ test('reuses an image whose inputs tag and label match; not one whose label diff
   const built = await pushTestImage(client, repo('g4/a'), inputsTag(h1), [[{ name: 'a', content: 'a' }]], { Labels: { [INPUTS_LABEL]: h1 } });
   // a tag moved by hand onto an image built from other inputs
   await pushTestImage(client, repo('g4/b'), inputsTag(h2), [[{ name: 'b', content: 'b' }]], { Labels: { [INPUTS_LABEL]: h3 } });
-  const found = await findReusable([
-    { name: 'a', repository: `${proxy.host}/g4/a`, inputHash: `sha256:${h1}` },
-    { name: 'b', repository: repo('g4/b'), inputHash: h2 },
-    { name: 'c', repository: `${proxy.host}/g4/c`, inputHash: h3 },
-  ], client);
+  const found = await findReusable(
+    [
+      { name: 'a', repository: `${proxy.host}/g4/a`, inputHash: `sha256:${h1}` },
+      { name: 'b', repository: repo('g4/b'), inputHash: h2 },
+      { name: 'c', repository: `${proxy.host}/g4/c`, inputHash: h3 },
+    ],
+    client,
+  );
   expect([...found.entries()]).toEqual([['a', { digest: built.digest }]]);
 });
 
 test('a registry that keeps failing is an error naming the image, not a silent rebuild', async () => {
   proxy.inject({ method: 'HEAD', path: /g4\/a\/manifests/, status: 503, times: 2 });
-  await expect(findReusable([{ name: 'a', repository: `${proxy.host}/g4/a`, inputHash: hash('one') }], client))
-    .rejects.toThrow(/build avoidance: could not look up earlier builds\n {2}- a \(.*g4\/a\): .*answered 503/);
+  await expect(findReusable([{ name: 'a', repository: `${proxy.host}/g4/a`, inputHash: hash('one') }], client)).rejects.toThrow(/build avoidance: could not look up earlier builds\n {2}- a \(.*g4\/a\): .*answered 503/);
 });

@@ -19,8 +19,18 @@ beforeAll(async () => {
   // layer 2 adds git and a CA bundle; layer 3 deletes git and busybox's wget link
   const add = await buildah(['from', '--tls-verify=false', `docker://${registry.host}/min/busybox:coder`]);
   try {
-    await buildah(['run', '--isolation', 'chroot', '--user', 'root', add, '--', '/bin/sh', '-c',
-      'mkdir -p /usr/bin /etc/ssl/certs && printf "#!/bin/sh\\necho git\\n" > /usr/bin/git && chmod 755 /usr/bin/git && echo cert > /etc/ssl/certs/ca-certificates.crt']);
+    await buildah([
+      'run',
+      '--isolation',
+      'chroot',
+      '--user',
+      'root',
+      add,
+      '--',
+      '/bin/sh',
+      '-c',
+      'mkdir -p /usr/bin /etc/ssl/certs && printf "#!/bin/sh\\necho git\\n" > /usr/bin/git && chmod 755 /usr/bin/git && echo cert > /etc/ssl/certs/ca-certificates.crt',
+    ]);
     await buildah(['commit', '--format', 'docker', add, full]);
     await buildah(['push', '--tls-verify=false', full, `docker://${registry.host}/min/full:latest`]);
   } finally {

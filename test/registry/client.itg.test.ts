@@ -55,8 +55,7 @@ describe('anonymous registry', () => {
   test('reads what skopeo pushed (converted to an OCI manifest), verifying every blob', async () => {
     const repo = { registry: registry.host, repository: 'anon/from-skopeo' };
     await pushTestImage(client, { registry: registry.host, repository: 'anon/src' }, 'v1', files);
-    await execFileAsync('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', '--format', 'oci',
-      `docker://${registry.host}/anon/src:v1`, `docker://${registry.host}/anon/from-skopeo:v1`]);
+    await execFileAsync('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', '--format', 'oci', `docker://${registry.host}/anon/src:v1`, `docker://${registry.host}/anon/from-skopeo:v1`]);
     const m = await client.requireManifest(repo, 'v1');
     expect(m.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
     const body = JSON.parse(m.bytes.toString()) as { config: { digest: string }; layers: { digest: string }[] };
@@ -79,7 +78,16 @@ describe('anonymous registry', () => {
     const b = { registry: registry.host, repository: 'anon/b' };
     expect(await chunky.pushBlob(a, blob, () => Readable.from([data]))).toBe('uploaded');
     expect(await chunky.pushBlob(a, blob, () => Readable.from([data]))).toBe('exists');
-    expect(await chunky.pushBlob(b, blob, () => { throw new Error('must not read'); }, { mountFrom: 'anon/a' })).toBe('mounted');
+    expect(
+      await chunky.pushBlob(
+        b,
+        blob,
+        () => {
+          throw new Error('must not read');
+        },
+        { mountFrom: 'anon/a' },
+      ),
+    ).toBe('mounted');
     expect((await readAll(await client.getBlob(b, blob.digest))).equals(data)).toBe(true);
   });
 
@@ -252,12 +260,14 @@ describe('faults', () => {
     const data = randomBytes(12 * 1024 * 1024);
     const blob = { digest: sha256(data), size: data.length };
     const source = () =>
-      Readable.from((async function* () {
-        for (let i = 0; i < data.length; i += 256 * 1024) {
-          await new Promise((r) => setTimeout(r, 15));
-          yield data.subarray(i, i + 256 * 1024);
-        }
-      })());
+      Readable.from(
+        (async function* () {
+          for (let i = 0; i < data.length; i += 256 * 1024) {
+            await new Promise((r) => setTimeout(r, 15));
+            yield data.subarray(i, i + 256 * 1024);
+          }
+        })(),
+      );
     const target = { registry: registry.host, repository: 'fault/restart' };
     const upload = slow.pushBlob(target, blob, source);
     await new Promise((r) => setTimeout(r, 250));

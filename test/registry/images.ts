@@ -40,13 +40,7 @@ export interface PushedImage {
 }
 
 /** Pushes an image whose layers are the given file lists (gzip'd), returns its manifest digest. */
-export async function pushTestImage(
-  client: RegistryClient,
-  repo: RepositoryName,
-  tag: string,
-  layerFiles: LayerFile[][],
-  config: { User?: string; Labels?: Record<string, string>; Env?: string[] } = {},
-): Promise<PushedImage> {
+export async function pushTestImage(client: RegistryClient, repo: RepositoryName, tag: string, layerFiles: LayerFile[][], config: { User?: string; Labels?: Record<string, string>; Env?: string[] } = {}): Promise<PushedImage> {
   const tars = await Promise.all(layerFiles.map((files) => tarLayer(files)));
   const layers = tars.map((t) => gzipSync(t));
   const configBytes = Buffer.from(

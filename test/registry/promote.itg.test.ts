@@ -49,7 +49,17 @@ test('same repository: latest moves to the tested digest by a manifest put, no b
   const tested = await image('p/same', 'test');
   const old = await image('p/same', 'latest');
   proxy.log.length = 0;
-  const report = await promote(client, [{ source: repo('p/same'), fromTag: 'test', digest: tested.digest, targets: [{ ...repo('p/same'), tag: 'latest' }, { ...repo('p/same'), tag: 'stable' }] }]);
+  const report = await promote(client, [
+    {
+      source: repo('p/same'),
+      fromTag: 'test',
+      digest: tested.digest,
+      targets: [
+        { ...repo('p/same'), tag: 'latest' },
+        { ...repo('p/same'), tag: 'stable' },
+      ],
+    },
+  ]);
   expect(report.promoted[0]!.targets).toEqual([
     { reference: `${host}/p/same:latest`, previousDigest: old.digest, digest: tested.digest, changed: true, method: 'none' },
     { reference: `${host}/p/same:stable`, previousDigest: null, digest: tested.digest, changed: true, method: 'none' },
@@ -63,8 +73,9 @@ test('refuses when the tested tag has moved since it was tested, and moves nothi
   const tested = await image('p/moved', 'test');
   const old = await image('p/moved', 'latest');
   await image('p/moved', 'test'); // test moves on
-  await expect(promote(client, [{ source: repo('p/moved'), fromTag: 'test', digest: tested.digest, targets: [{ ...repo('p/moved'), tag: 'latest' }] }]))
-    .rejects.toThrow(/p\/moved:test now points at sha256:[0-9a-f]+, not at the tested sha256:.*moved since it was tested; refusing/);
+  await expect(promote(client, [{ source: repo('p/moved'), fromTag: 'test', digest: tested.digest, targets: [{ ...repo('p/moved'), tag: 'latest' }] }])).rejects.toThrow(
+    /p\/moved:test now points at sha256:[0-9a-f]+, not at the tested sha256:.*moved since it was tested; refusing/,
+  );
   expect((await client.headManifest(repo('p/moved'), 'latest'))?.digest).toBe(old.digest);
 });
 
@@ -92,13 +103,16 @@ test('another registry: blobs are streamed across, and skopeo can copy the resul
 test('an index (two platforms) is copied with its child manifests, bytes unchanged', async () => {
   const a = await image('p/multi', 'amd64');
   const b = await image('p/multi', 'arm64');
-  const index = Buffer.from(JSON.stringify({
-    schemaVersion: 2, mediaType: MediaType.ociIndex,
-    manifests: [
-      { mediaType: MediaType.dockerManifest, digest: a.digest, size: a.manifest.length, platform: { os: 'linux', architecture: 'amd64' } },
-      { mediaType: MediaType.dockerManifest, digest: b.digest, size: b.manifest.length, platform: { os: 'linux', architecture: 'arm64' } },
-    ],
-  }));
+  const index = Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: MediaType.ociIndex,
+      manifests: [
+        { mediaType: MediaType.dockerManifest, digest: a.digest, size: a.manifest.length, platform: { os: 'linux', architecture: 'amd64' } },
+        { mediaType: MediaType.dockerManifest, digest: b.digest, size: b.manifest.length, platform: { os: 'linux', architecture: 'arm64' } },
+      ],
+    }),
+  );
   const digest = await client.putManifest(repo('p/multi'), 'test', { bytes: index, mediaType: MediaType.ociIndex });
   expect(digest).toBe(sha256(index));
   await promote(client, [{ source: repo('p/multi'), fromTag: 'test', digest, targets: [{ registry: other.host, repository: 'mirror/multi', tag: 'latest' }] }]);
@@ -113,10 +127,12 @@ test('an index (two platforms) is copied with its child manifests, bytes unchang
 test('a set is all or nothing: one failed check moves nothing', async () => {
   const t1 = await image('set/a', 'test');
   const old1 = await image('set/a', 'latest');
-  await expect(promote(client, [
-    { source: repo('set/a'), fromTag: 'test', digest: t1.digest, targets: [{ ...repo('set/a'), tag: 'latest' }] },
-    { source: repo('set/missing'), fromTag: 'test', targets: [{ ...repo('set/missing'), tag: 'latest' }] },
-  ])).rejects.toThrow(/nothing promoted: .*set\/missing:test does not exist/);
+  await expect(
+    promote(client, [
+      { source: repo('set/a'), fromTag: 'test', digest: t1.digest, targets: [{ ...repo('set/a'), tag: 'latest' }] },
+      { source: repo('set/missing'), fromTag: 'test', targets: [{ ...repo('set/missing'), tag: 'latest' }] },
+    ]),
+  ).rejects.toThrow(/nothing promoted: .*set\/missing:test does not exist/);
   expect((await client.headManifest(repo('set/a'), 'latest'))?.digest).toBe(old1.digest);
 });
 
@@ -125,8 +141,14 @@ test('a move that fails midway puts back the tags already moved', async () => {
   const tested = await Promise.all(names.map((n) => image(n, 'test')));
   const old = await Promise.all(names.map((n) => image(n, 'latest')));
   proxy.inject({ method: 'PUT', path: /mid\/c\/manifests\/latest/, status: 500, times: 3 });
-  const error = await promote(client, names.map((n, i) => ({ source: repo(n), fromTag: 'test', digest: tested[i]!.digest, targets: [{ ...repo(n), tag: 'latest' }] })), { concurrency: 1 })
-    .then(() => undefined, (e: Error) => e);
+  const error = await promote(
+    client,
+    names.map((n, i) => ({ source: repo(n), fromTag: 'test', digest: tested[i]!.digest, targets: [{ ...repo(n), tag: 'latest' }] })),
+    { concurrency: 1 },
+  ).then(
+    () => undefined,
+    (e: Error) => e,
+  );
   expect(error?.message).toMatch(/promotion failed: put manifest .*mid\/c:latest: .*answered 500/);
   expect(error?.message).toMatch(new RegExp(`rolled back: ${host}/mid/a:latest, ${host}/mid/b:latest`));
   for (let i = 0; i < names.length; i++) expect((await client.headManifest(repo(names[i]!), 'latest'))?.digest).toBe(old[i]!.digest);
@@ -141,7 +163,8 @@ test('CLI: promotes a set, prints previous and new digests and a rollback comman
   expect(code).toBe(0);
   const report = JSON.parse(out.join(''));
   expect(report.promoted.map((p: { targets: { previousDigest: string | null; digest: string }[] }) => p.targets[0])).toMatchObject([
-    { previousDigest: oldA.digest, digest: ta.digest }, { previousDigest: null, digest: tb.digest },
+    { previousDigest: oldA.digest, digest: ta.digest },
+    { previousDigest: null, digest: tb.digest },
   ]);
   expect(report.rollback).toEqual([`build-image promote ${host}/cli/a@${oldA.digest} --to latest --insecure`]);
   expect(err.join('')).toContain('To roll back:');

@@ -74,7 +74,7 @@ test('the manifest is an Opaque Secret, labelled and owned by the Deployment; it
   expect(printed).toContain('"password":"<redacted>"');
 });
 
-test('sync creates the Secrets, replaces them in place, leaves equal ones alone, and deletes the environment\'s leftovers', async () => {
+test("sync creates the Secrets, replaces them in place, leaves equal ones alone, and deletes the environment's leftovers", async () => {
   const owner = { name: 'team-a', uid: '6f1c2f0e-0000-4000-8000-000000000001' };
   const secrets = decryptForWorkflow({ root: repo, identity: ci.identity, mask: () => undefined });
   const first = await syncEnvironmentSecrets(client, { namespace: ns, environment: 'team-a', owner, secrets });
@@ -115,8 +115,6 @@ test('sync creates the Secrets, replaces them in place, leaves equal ones alone,
 test('a Secret of the same name that build-image does not own is never replaced', async () => {
   await client.createSecret(ns, { metadata: { name: 'team-c-db' }, stringData: { password: 'theirs' } });
   await expect(syncEnvironmentSecrets(client, { namespace: ns, environment: 'team-c', secrets: new Map([['db', { password: 'ours' }]]) })).rejects.toThrow(UserError);
-  await expect(syncEnvironmentSecrets(client, { namespace: ns, environment: 'team-c', secrets: new Map([['db', { password: 'ours' }]]) })).rejects.toThrow(
-    "secret env-secrets/team-c-db exists and does not belong to environment 'team-c'",
-  );
+  await expect(syncEnvironmentSecrets(client, { namespace: ns, environment: 'team-c', secrets: new Map([['db', { password: 'ours' }]]) })).rejects.toThrow("secret env-secrets/team-c-db exists and does not belong to environment 'team-c'");
   expect(Buffer.from((await client.findSecret(ns, 'team-c-db'))!.data!.password!, 'base64').toString()).toBe('theirs');
 });

@@ -28,12 +28,12 @@ test('the example secret is a valid sops file and the example environment finds 
 test.each([
   ['a clear value', example.replace(/^user: .*$/m, 'user: clear-Wq2z7-committed'), [".coder/secrets/db.yaml:2:7: the value at 'user' is not encrypted"]],
   ['a nested clear value', `${example.replace(/^user: .*\n/m, '')}`.replace(/^sops:/m, 'db:\n  hosts: [clear-Wq2z7-committed]\nsops:'), [".coder/secrets/db.yaml:3:11: the value at 'db.hosts[0]' is not encrypted"]],
-  ['an invalid recipient', example.replace(/recipient: age1\w+/, 'recipient: age1notakey'), [".coder/secrets/db.yaml:5:22: sops.age[0].recipient is not valid"]],
+  ['an invalid recipient', example.replace(/recipient: age1\w+/, 'recipient: age1notakey'), ['.coder/secrets/db.yaml:5:22: sops.age[0].recipient is not valid']],
   ['a recipient with a bad checksum', example.replace(/(recipient: age1\w+)(\w)$/m, (_m, head: string, last: string) => `${head}${last === 'q' ? 'p' : 'q'}`), [".coder/secrets/db.yaml:5:22: not a valid age recipient: 'age1"]],
-  ['no MAC', example.replace(/^ {4}mac: .*$/m, '    mac: ""'), [".coder/secrets/db.yaml:", 'sops.mac is not valid']],
+  ['no MAC', example.replace(/^ {4}mac: .*$/m, '    mac: ""'), ['.coder/secrets/db.yaml:', 'sops.mac is not valid']],
   ['no age block', example.replace(/^ {4}age:[\s\S]*?(?=^ {4}lastmodified)/m, ''), ["sops is missing the required key 'age'"]],
   ['no sops block', 'password: ENC[AES256_GCM,data:AA==,iv:AA==,tag:AA==,type:str]\n', [".coder/secrets/db.yaml:1:1: the template is missing the required key 'sops'"]],
-  ['only the sops block', example.replace(/^[\s\S]*?(?=^sops:)/m, ''), [".coder/secrets/db.yaml:1:1: the secret has no keys"]],
+  ['only the sops block', example.replace(/^[\s\S]*?(?=^sops:)/m, ''), ['.coder/secrets/db.yaml:1:1: the secret has no keys']],
   ['an invalid key name', example.replace(/^user:/m, 'bad key:'), [".coder/secrets/db.yaml:2:1: invalid key name 'bad key': a Kubernetes Secret key uses letters, digits, '-', '_' and '.'"]],
 ])('%s is reported by place', async (_name, text, messages) => {
   const r = await validateWith({ 'db.yaml': text });
@@ -42,7 +42,7 @@ test.each([
   expect(r.stdout + r.stderr).not.toContain('clear-Wq2z7-committed');
 });
 
-test('fromSecret keys are checked against the sops file\'s key names, with no key at hand', async () => {
+test("fromSecret keys are checked against the sops file's key names, with no key at hand", async () => {
   const r = await validateWith({ 'db.yaml': example.replace(/^password:/m, 'passwd:') });
   expect(r.code).toBe(1);
   expect(r.stdout).toContain("secret 'db' has no key 'password' (did you mean 'passwd'?)");

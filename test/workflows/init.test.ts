@@ -13,7 +13,9 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 test('src/github/starters.ts carries workflows/*.yml exactly (node scripts/starters.mjs)', () => {
-  const files = readdirSync('workflows').filter((f) => f.endsWith('.yml')).sort();
+  const files = readdirSync('workflows')
+    .filter((f) => f.endsWith('.yml'))
+    .sort();
   expect(Object.keys(STARTERS).sort()).toEqual(files);
   for (const f of files) expect(STARTERS[f]).toBe(readFileSync(join('workflows', f), 'utf8'));
 });

@@ -13,9 +13,18 @@ import { checkUses } from './uses.js';
 const require = createRequire(import.meta.url);
 const root = process.cwd();
 
-const list = (dir: string) => readdirSync(join(root, dir)).filter((f) => /\.ya?ml$/.test(f)).sort().map((f) => join(dir, f));
+const list = (dir: string) =>
+  readdirSync(join(root, dir))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort()
+    .map((f) => join(dir, f));
 const workflowFiles = [...list('.github/workflows'), ...list('workflows')];
-const actionFiles = ['action.yml', ...readdirSync(join(root, 'actions')).sort().map((d) => join('actions', d, 'action.yml'))];
+const actionFiles = [
+  'action.yml',
+  ...readdirSync(join(root, 'actions'))
+    .sort()
+    .map((d) => join('actions', d, 'action.yml')),
+];
 
 /** ```yaml blocks of a markdown file, with the line each starts on. */
 function yamlBlocks(file: string): { name: string; text: string }[] {
@@ -29,13 +38,16 @@ function yamlBlocks(file: string): { name: string; text: string }[] {
   }
   return blocks;
 }
-const markdownFiles = ['README.md', ...readdirSync(join(root, 'docs')).filter((f) => f.endsWith('.md')).sort().map((f) => join('docs', f))];
+const markdownFiles = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((f) => f.endsWith('.md'))
+    .sort()
+    .map((f) => join('docs', f)),
+];
 const blocks = markdownFiles.flatMap(yamlBlocks);
 const isWorkflow = (text: string) => /^jobs:/m.test(text) && /^on:/m.test(text);
-const documents = [
-  ...[...workflowFiles, ...actionFiles].map((f) => ({ name: f, text: readFileSync(join(root, f), 'utf8') })),
-  ...blocks,
-];
+const documents = [...[...workflowFiles, ...actionFiles].map((f) => ({ name: f, text: readFileSync(join(root, f), 'utf8') })), ...blocks];
 
 test('the repository has the workflows, starters, actions and README blocks this test is about', () => {
   expect(workflowFiles).toEqual(expect.arrayContaining(['.github/workflows/build-images.yml', '.github/workflows/ci.yml', 'workflows/build-images.yml']));
@@ -69,10 +81,7 @@ interface LintResult {
   kind: string;
 }
 
-const workflowTexts = [
-  ...workflowFiles.map((f) => ({ name: f, text: readFileSync(join(root, f), 'utf8') })),
-  ...blocks.filter((b) => isWorkflow(b.text)),
-];
+const workflowTexts = [...workflowFiles.map((f) => ({ name: f, text: readFileSync(join(root, f), 'utf8') })), ...blocks.filter((b) => isWorkflow(b.text))];
 
 test.each(workflowTexts.map((w) => [w.name, w.text]))('actionlint: %s', async (name, text) => {
   const { runLint } = actionlint();

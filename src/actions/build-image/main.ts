@@ -53,7 +53,6 @@ function getInputs(): Inputs {
   };
 }
 
-
 /** The action body; index.ts calls it, and so can @github/local-action. */
 export function run(): Promise<void> {
   return runAction(async () => {

@@ -38,7 +38,17 @@ export function run(): Promise<void> {
     await core.summary.addRaw(summary(reports)).write();
     const failed = reports.filter((r) => !r.passed);
     if (failed.length) {
-      throw new UserError(failed.map((r) => `${r.image}: not met: ${r.rules.filter((x) => !x.passed).map((x) => `${x.title} (${x.detail})`).join('; ')}`).join('\n'));
+      throw new UserError(
+        failed
+          .map(
+            (r) =>
+              `${r.image}: not met: ${r.rules
+                .filter((x) => !x.passed)
+                .map((x) => `${x.title} (${x.detail})`)
+                .join('; ')}`,
+          )
+          .join('\n'),
+      );
     }
   });
 }

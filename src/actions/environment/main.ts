@@ -88,9 +88,7 @@ export function run(): Promise<void> {
         credentials,
         builder: () => createBuilder(inputs.builder, { credentials, ...(inputs.namespace ? { namespace: inputs.namespace } : {}) }),
         ...(inputs.namespace ? { namespace: inputs.namespace } : {}),
-        ...(inputs.assets || inputs.assetsImage
-          ? { assets: { ...(inputs.assets ? { folder: resolve(workspace(), inputs.assets) } : {}), ...(inputs.assetsImage ? { image: inputs.assetsImage } : {}) } }
-          : {}),
+        ...(inputs.assets || inputs.assetsImage ? { assets: { ...(inputs.assets ? { folder: resolve(workspace(), inputs.assets) } : {}), ...(inputs.assetsImage ? { image: inputs.assetsImage } : {}) } } : {}),
         githubServerUrl: process.env.GITHUB_SERVER_URL || 'https://github.com',
         ...(inputs.githubToken ? { githubToken: inputs.githubToken } : {}),
         ...(inputs.ageIdentity ? { secrets: secretValuesFromRepo(templates.dir, inputs.ageIdentity, (value) => core.setSecret(value)) } : {}),
@@ -109,7 +107,8 @@ export function run(): Promise<void> {
       const summary = result.status ? statusMarkdown(result.status) : `### Environment ${inputs.environment}\n\n${result.text}`;
       await core.summary.addRaw(summary).write();
       // `status` reports whatever it finds; `up` fails the step unless the environment is ready.
-      if (!result.ok && inputs.operation !== 'status') throw new UserError(result.status ? `${inputs.environment}: ${result.status.reason ?? result.status.state}: ${result.status.message}` : `${inputs.environment}: ${inputs.operation} failed`);
+      if (!result.ok && inputs.operation !== 'status')
+        throw new UserError(result.status ? `${inputs.environment}: ${result.status.reason ?? result.status.state}: ${result.status.message}` : `${inputs.environment}: ${inputs.operation} failed`);
     } finally {
       await templates.dispose();
     }

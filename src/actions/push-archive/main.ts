@@ -31,8 +31,6 @@ export function run(): Promise<void> {
     const reference = `${inputs.image.registry}/${inputs.image.repository}:${tag}@${result.digest}`;
     core.setOutput('digest', result.digest);
     core.setOutput('reference', reference);
-    await core.summary
-      .addRaw(`## Archive pushed\n\n\`${reference}\` (${result.format}): ${result.blobs.uploaded} blobs uploaded, ${result.blobs.exists} already there.\n`)
-      .write();
+    await core.summary.addRaw(`## Archive pushed\n\n\`${reference}\` (${result.format}): ${result.blobs.uploaded} blobs uploaded, ${result.blobs.exists} already there.\n`).write();
   });
 }

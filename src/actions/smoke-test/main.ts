@@ -46,9 +46,7 @@ export function run(): Promise<void> {
     });
     const names = inputs.names.length ? inputs.names : Object.keys(plan.images);
     // Images the build skipped or that failed have no reference in `built`; with `built` given, test only what it lists.
-    const chosen = names
-      .map((n) => plan.images[n]!)
-      .filter((image) => image.smoke.length > 0 && (Object.keys(inputs.built).length === 0 || inputs.built[image.name] !== undefined));
+    const chosen = names.map((n) => plan.images[n]!).filter((image) => image.smoke.length > 0 && (Object.keys(inputs.built).length === 0 || inputs.built[image.name] !== undefined));
     if (chosen.length === 0) {
       core.info('no image to test: none of the chosen images declares smoke tests');
       core.setOutput('passed', true);
@@ -87,6 +85,12 @@ export function run(): Promise<void> {
     core.setOutput('results', JSON.stringify(output));
     core.setOutput('passed', passed);
     await core.summary.addRaw(smokeSummaryMarkdown(reports)).write();
-    if (!passed) throw new UserError(`smoke tests failed for ${reports.filter((r) => r.status === 'failed' || r.status === 'error').map((r) => r.name).join(', ')}`);
+    if (!passed)
+      throw new UserError(
+        `smoke tests failed for ${reports
+          .filter((r) => r.status === 'failed' || r.status === 'error')
+          .map((r) => r.name)
+          .join(', ')}`,
+      );
   });
 }

@@ -23,10 +23,25 @@ test.each([
     'an insecure parent turns TLS verification off; args and labels sorted',
     request(),
     [
-      'bud', '--isolation', 'chroot', '--format', 'docker', '--file', '/tmp/x/Dockerfile', '--tag', 'localhost/build-image/golden:n',
-      '--build-arg', 'A=first', '--build-arg', 'Z=last',
-      '--label', 'org.coder.build-image.inputs=ff', '--label', 'org.opencontainers.image.revision=abc',
-      '--tls-verify=false', '/repo/images/golden',
+      'bud',
+      '--isolation',
+      'chroot',
+      '--format',
+      'docker',
+      '--file',
+      '/tmp/x/Dockerfile',
+      '--tag',
+      'localhost/build-image/golden:n',
+      '--build-arg',
+      'A=first',
+      '--build-arg',
+      'Z=last',
+      '--label',
+      'org.coder.build-image.inputs=ff',
+      '--label',
+      'org.opencontainers.image.revision=abc',
+      '--tls-verify=false',
+      '/repo/images/golden',
     ],
   ],
   [
@@ -53,7 +68,14 @@ test('one push per destination, TLS verification off only for insecure hosts', (
 
 test('smoke: a working container from the digest, then each command through /bin/sh', () => {
   expect(fromArgs({ image: `127.0.0.1:5000/acme/golden@${D}`, insecureRegistries: ['127.0.0.1:5000'] }, 'c1', '/a.json')).toEqual([
-    'from', '--pull', '--name', 'c1', '--tls-verify=false', '--authfile', '/a.json', `127.0.0.1:5000/acme/golden@${D}`,
+    'from',
+    '--pull',
+    '--name',
+    'c1',
+    '--tls-verify=false',
+    '--authfile',
+    '/a.json',
+    `127.0.0.1:5000/acme/golden@${D}`,
   ]);
   expect(runArgs('c1', 'git --version')).toEqual(['run', '--isolation', 'chroot', 'c1', '--', '/bin/sh', '-c', 'git --version']);
 });
@@ -64,7 +86,10 @@ test('logins: the requested credential first, then the others, one per registry'
     { name: 'other', registry: 'ghcr.io', username: 'b', password: 'p2' },
     { name: 'hub', registry: 'docker.io', username: 'c', password: 'p3' },
   ];
-  const dockerConfig = [{ registry: 'quay.io', username: 'd', password: 'p4' }, { registry: 'docker.io', username: 'e', password: 'p5' }];
+  const dockerConfig = [
+    { registry: 'quay.io', username: 'd', password: 'p4' },
+    { registry: 'docker.io', username: 'e', password: 'p5' },
+  ];
   expect(loginsFor({ named, dockerConfig }, 'other')!.map((l) => l.username)).toEqual(['b', 'c', 'd', 'e']);
   expect(loginsFor({ named, dockerConfig }, undefined)!.map((l) => l.username)).toEqual(['a', 'b', 'c', 'd']);
   expect(loginsFor(undefined, undefined)).toBeUndefined();
@@ -76,7 +101,15 @@ test('the private storage directory is named after the run', () => {
 });
 
 test.each([
-  ['one repository: one push, the other tags get the manifest', ['r/acme/a:test', 'r/acme/a:abc', 'r/acme/a:main'], ['r/acme/a:test'], [['r/acme/a:test', 'r/acme/a:abc'], ['r/acme/a:test', 'r/acme/a:main']]],
+  [
+    'one repository: one push, the other tags get the manifest',
+    ['r/acme/a:test', 'r/acme/a:abc', 'r/acme/a:main'],
+    ['r/acme/a:test'],
+    [
+      ['r/acme/a:test', 'r/acme/a:abc'],
+      ['r/acme/a:test', 'r/acme/a:main'],
+    ],
+  ],
   ['two registries: one push each', ['r/acme/a:test', 'ghcr.io/acme/a:test', 'r/acme/a:abc'], ['r/acme/a:test', 'ghcr.io/acme/a:test'], [['r/acme/a:test', 'r/acme/a:abc']]],
   ['a single destination', ['r/acme/a:test'], ['r/acme/a:test'], []],
 ])('splitDestinations: %s', (_title, destinations, push, retag) => {

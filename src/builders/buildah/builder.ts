@@ -82,9 +82,7 @@ export async function cleanupRun(runId: string, settings: Omit<BuildahSettings, 
  * TLS verification off only when the build pulls from an insecure registry.
  */
 export function budArgs(request: BuildRequest, files: BuildahFiles, localName: string, isolation = 'chroot'): string[] {
-  const pullsInsecure =
-    mentionsInsecure(request.dockerfile, request.insecureRegistries) ||
-    Object.values(request.buildArgs).some((v) => mentionsInsecure(v, request.insecureRegistries));
+  const pullsInsecure = mentionsInsecure(request.dockerfile, request.insecureRegistries) || Object.values(request.buildArgs).some((v) => mentionsInsecure(v, request.insecureRegistries));
   const args = ['bud', '--isolation', isolation, '--format', 'docker', '--file', files.dockerfile, '--tag', localName];
   if (request.layers) args.push('--layers');
   for (const key of Object.keys(request.buildArgs).sort()) args.push('--build-arg', `${key}=${request.buildArgs[key]}`);
@@ -168,7 +166,6 @@ export function parseSmokeLine(line: string, marker: string): { kind: 'output'; 
   if (what === 'end' && index !== undefined && code !== undefined) return { kind: 'end', index: Number(index), exitCode: Number(code) };
   return { kind: 'output', text: line };
 }
-
 
 /**
  * The logins for an auth file: every named credential (so private bases can be pulled),

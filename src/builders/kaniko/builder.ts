@@ -122,7 +122,10 @@ export interface KanikoDryRun {
 export function contextTarball(contextDir: string, dockerfile: string, mtime?: Date): Readable {
   return contextTar(contextDir, {
     prefix: 'context',
-    extra: [{ name: relative(WORKSPACE, DOCKERFILE_PATH), content: dockerfile }, { name: COMPLETE_MARKER, content: '' }],
+    extra: [
+      { name: relative(WORKSPACE, DOCKERFILE_PATH), content: dockerfile },
+      { name: COMPLETE_MARKER, content: '' },
+    ],
     ...(mtime ? { mtime } : {}),
   });
 }
@@ -225,9 +228,7 @@ export class KanikoBuilder implements Builder {
       pushRetry: this.options.pushRetry,
       extraArgs: this.options.extraArgs,
     });
-    const secret = creds.dockerConfigJson
-      ? credentialsSecret({ name: secretName!, namespace, runId: this.runId, imageName: request.name, dockerConfigJson: creds.dockerConfigJson, ownerReferences })
-      : undefined;
+    const secret = creds.dockerConfigJson ? credentialsSecret({ name: secretName!, namespace, runId: this.runId, imageName: request.name, dockerConfigJson: creds.dockerConfigJson, ownerReferences }) : undefined;
     return { pod, secret, secretName };
   }
 
@@ -262,8 +263,7 @@ export class KanikoBuilder implements Builder {
     const timeout = AbortSignal.timeout(timeoutMs);
     const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
     const what = `kaniko build of ${request.name}`;
-    const stopped = (): UserError =>
-      request.signal?.aborted ? new UserError(`${what} was cancelled`) : new UserError(`${what} timed out after ${Math.round(timeoutMs / 1000)} s`);
+    const stopped = (): UserError => (request.signal?.aborted ? new UserError(`${what} was cancelled`) : new UserError(`${what} timed out after ${Math.round(timeoutMs / 1000)} s`));
     if (signal.aborted) throw stopped();
     const { namespace, ownerReferences } = await this.ready();
     const { pod, secret, secretName } = this.plan(request, namespace, ownerReferences, randomBytes(3).toString('hex'));
@@ -299,11 +299,16 @@ export class KanikoBuilder implements Builder {
 
   /** Waits for the init container, streams the context tarball in over exec, releases it. */
   private async sendContext(namespace: string, podName: string, request: BuildRequest, signal: AbortSignal): Promise<void> {
-    await this.client.watchPod(namespace, podName, (pod) => {
-      const problem = explainPodProblem(pod, this.roles());
-      if (problem) throw new BuildFailure(problem);
-      return pod.status?.initContainerStatuses?.find((s) => s.name === CONTEXT_CONTAINER)?.state?.running ? true : undefined;
-    }, { signal });
+    await this.client.watchPod(
+      namespace,
+      podName,
+      (pod) => {
+        const problem = explainPodProblem(pod, this.roles());
+        if (problem) throw new BuildFailure(problem);
+        return pod.status?.initContainerStatuses?.find((s) => s.name === CONTEXT_CONTAINER)?.state?.running ? true : undefined;
+      },
+      { signal },
+    );
     const unpack = await this.client.exec(namespace, podName, CONTEXT_CONTAINER, UNPACK_COMMAND, {
       stdin: () => contextTarball(request.contextDir, request.dockerfile, request.contextMtime),
       signal,
@@ -335,15 +340,20 @@ export class KanikoBuilder implements Builder {
         return false;
       });
     };
-    const terminated = await this.client.watchPod(namespace, podName, (pod) => {
-      const status = pod.status?.containerStatuses?.find((s) => s.name === KANIKO_CONTAINER);
-      if (status?.state?.running || status?.state?.terminated) follow();
-      const problem = explainPodProblem(pod, this.roles());
-      if (problem) throw new BuildFailure(problem);
-      if (status?.state?.terminated) return status.state.terminated;
-      if (pod.status?.phase === 'Succeeded') throw new BuildFailure('the pod succeeded without a kaniko container status');
-      return undefined;
-    }, { signal });
+    const terminated = await this.client.watchPod(
+      namespace,
+      podName,
+      (pod) => {
+        const status = pod.status?.containerStatuses?.find((s) => s.name === KANIKO_CONTAINER);
+        if (status?.state?.running || status?.state?.terminated) follow();
+        const problem = explainPodProblem(pod, this.roles());
+        if (problem) throw new BuildFailure(problem);
+        if (status?.state?.terminated) return status.state.terminated;
+        if (pod.status?.phase === 'Succeeded') throw new BuildFailure('the pod succeeded without a kaniko container status');
+        return undefined;
+      },
+      { signal },
+    );
     // Let the log catch up (it ends with the container), but never hang on a stuck stream.
     if (following) await Promise.race([following, new Promise((r) => setTimeout(r, 5000).unref())]);
     return terminated;
@@ -351,10 +361,7 @@ export class KanikoBuilder implements Builder {
 
   /** Deletes a build's pod and secret, whatever happened; waits until the pod is gone. */
   private async remove(namespace: string, podName: string, secretName: string | undefined, log: (line: string) => void): Promise<void> {
-    const results = await Promise.allSettled([
-      this.client.deletePod(namespace, podName),
-      ...(secretName ? [this.client.deleteSecret(namespace, secretName)] : []),
-    ]);
+    const results = await Promise.allSettled([this.client.deletePod(namespace, podName), ...(secretName ? [this.client.deleteSecret(namespace, secretName)] : [])]);
     for (const r of results) if (r.status === 'rejected') log(`warning: cleanup failed: ${describeError(r.reason)}`);
     await this.client.waitForPodGone(namespace, podName, 15000).catch(() => undefined);
   }
@@ -394,13 +401,18 @@ export class KanikoBuilder implements Builder {
     const what = `smoke test '${command.name}' of ${request.name}`;
     try {
       await this.client.createPod(namespace, smokePod({ ...settings, podName, imageName: request.name, image: request.image, testName: command.name, run: command.run }), signal);
-      const terminated = await this.client.watchPod(namespace, podName, (pod) => {
-        const status = pod.status?.containerStatuses?.find((s) => s.name === SMOKE_CONTAINER);
-        if (status?.state?.terminated) return status.state.terminated;
-        const problem = explainPodProblem(pod, this.roles());
-        if (problem) throw new BuildFailure(problem);
-        return undefined;
-      }, { signal });
+      const terminated = await this.client.watchPod(
+        namespace,
+        podName,
+        (pod) => {
+          const status = pod.status?.containerStatuses?.find((s) => s.name === SMOKE_CONTAINER);
+          if (status?.state?.terminated) return status.state.terminated;
+          const problem = explainPodProblem(pod, this.roles());
+          if (problem) throw new BuildFailure(problem);
+          return undefined;
+        },
+        { signal },
+      );
       const output = await this.client.readLog(namespace, podName, SMOKE_CONTAINER);
       for (const line of output.split('\n').filter(Boolean)) request.log(`[${command.name}] ${line}`);
       const exitCode = terminated.exitCode;

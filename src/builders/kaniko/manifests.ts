@@ -126,12 +126,7 @@ function podShell(input: PodSettings & { podName: string }, labels: Record<strin
 export function kanikoPod(input: KanikoPodInput): V1Pod {
   const pod = podShell(input, managedLabels(input.runId, { [COMPONENT_LABEL]: 'build', [IMAGE_LABEL]: input.imageName }));
   const workspace = { name: 'workspace', mountPath: WORKSPACE };
-  pod.spec.volumes = [
-    { name: 'workspace', emptyDir: {} },
-    ...(input.dockerConfigSecret
-      ? [{ name: 'docker-config', secret: { secretName: input.dockerConfigSecret, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } }]
-      : []),
-  ];
+  pod.spec.volumes = [{ name: 'workspace', emptyDir: {} }, ...(input.dockerConfigSecret ? [{ name: 'docker-config', secret: { secretName: input.dockerConfigSecret, items: [{ key: '.dockerconfigjson', path: 'config.json' }] } }] : [])];
   pod.spec.initContainers = [
     {
       name: CONTEXT_CONTAINER,

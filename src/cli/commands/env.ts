@@ -145,9 +145,7 @@ export const envCommand: Command = {
         builder: () => createBuilder(kind, { credentials, ...(values.namespace ? { namespace: values.namespace } : {}), ...(kubeconfig ? { kubeconfig } : {}) }),
         ...(values.namespace ? { namespace: values.namespace } : {}),
         ...(kubeconfig ? { kubeconfig } : {}),
-        ...(values.assets || values['assets-image']
-          ? { assets: { ...(values.assets ? { folder: resolve(io.cwd, values.assets) } : {}), ...(values['assets-image'] ? { image: values['assets-image'] } : {}) } }
-          : {}),
+        ...(values.assets || values['assets-image'] ? { assets: { ...(values.assets ? { folder: resolve(io.cwd, values.assets) } : {}), ...(values['assets-image'] ? { image: values['assets-image'] } : {}) } } : {}),
         githubServerUrl: values['github-server-url'] ?? io.env.GITHUB_SERVER_URL ?? 'https://github.com',
         ...(io.env.GITHUB_TOKEN ? { githubToken: io.env.GITHUB_TOKEN } : {}),
         ...(values['image-repository'] ? { imageRepository: values['image-repository'] } : {}),

@@ -42,9 +42,7 @@ export const promoteCommand: Command = {
     if (positionals.length === 0) throw new UsageError(`promote: name at least one repository\nRun 'build-image promote --help' for usage.`);
     const digest = values.digest !== undefined ? parseDigest(values.digest, '--digest') : undefined;
     const requests = requestsFromReferences(positionals, { from: values.from, digest, to: values.to ?? [] }, { source: 'promote', fromOrDigest: 'give --from TAG or --digest sha256:... (or REPO:TAG / REPO@DIGEST)', usageErrors: true });
-    const insecure = values.insecure
-      ? [...new Set(requests.flatMap((r) => [r.source.registry, ...r.targets.map((t) => t.registry)]))]
-      : [];
+    const insecure = values.insecure ? [...new Set(requests.flatMap((r) => [r.source.registry, ...r.targets.map((t) => t.registry)]))] : [];
     const client = createRegistryClient({ env: io.env, insecure });
     const report = await promote(client, requests, {
       rollbackFlags: values.insecure ? ['--insecure'] : [],

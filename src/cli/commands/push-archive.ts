@@ -30,9 +30,14 @@ export const pushArchiveCommand: Command = {
     const ref = parseReference(values.image);
     if (ref.digest) throw new UsageError(`push-archive: --image must name a tag, not a digest`);
     const client = createRegistryClient({ env: io.env, insecure: values.insecure ? [ref.registry] : [] });
-    const result = await pushArchive(client, resolve(io.cwd, positionals[0]!), { registry: ref.registry, repository: ref.repository, tag: ref.tag ?? 'latest' }, {
-      log: (line) => io.err(`${line}\n`),
-    });
+    const result = await pushArchive(
+      client,
+      resolve(io.cwd, positionals[0]!),
+      { registry: ref.registry, repository: ref.repository, tag: ref.tag ?? 'latest' },
+      {
+        log: (line) => io.err(`${line}\n`),
+      },
+    );
     io.out(`${result.digest}\n`);
     return 0;
   },

@@ -5,19 +5,7 @@ import { UsageError, UserError } from '../../lib/errors.js';
 import { resolveRoot } from '../../templates/load.js';
 import { editSecret } from '../../secrets/edit.js';
 import { checkRecipients, loadIdentities, readRecipientsFile } from '../../secrets/keys.js';
-import {
-  checkKeyName,
-  createSecret,
-  decryptSecret,
-  defaultRecipients,
-  formatPlain,
-  readSecret,
-  rotateSecret,
-  secretRef,
-  updateKeys,
-  updateSecret,
-  verifySecrets,
-} from '../../secrets/store.js';
+import { checkKeyName, createSecret, decryptSecret, defaultRecipients, formatPlain, readSecret, rotateSecret, secretRef, updateKeys, updateSecret, verifySecrets } from '../../secrets/store.js';
 import { str, type ValueMap } from '../../secrets/tree.js';
 import { runInteractive } from '../../systems/process/interactive.js';
 

@@ -36,7 +36,10 @@ export const validateCommand: Command = {
     const format = oneOf('validate', 'format', values.format, ['text', 'json', 'github'] as const, 'text');
     const dir = positionals[0] ?? io.cwd;
     const { repo, problems } = validateRepo(dir, {
-      credentialNames: values.credentials?.split(',').map((s) => s.trim()).filter(Boolean),
+      credentialNames: values.credentials
+        ?.split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
       conventionRegistry: values['convention-registry'],
       buildArgs: parseBuildArgs('validate', values['build-arg']),
     });

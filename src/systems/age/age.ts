@@ -169,7 +169,9 @@ export function ageEncrypt(plaintext: Uint8Array, recipients: readonly string[],
     header += `-> X25519 ${b64(share)}\n${wrapBody(b64(body))}\n`;
   }
   header += '---';
-  const mac = createHmac('sha256', hkdf(fileKey, Buffer.alloc(0), 'header')).update(header).digest();
+  const mac = createHmac('sha256', hkdf(fileKey, Buffer.alloc(0), 'header'))
+    .update(header)
+    .digest();
   header += ` ${b64(mac)}\n`;
   const nonce = randomBytes(16);
   const payloadKey = hkdf(fileKey, nonce, 'payload');
@@ -198,7 +200,10 @@ function chunkNonce(counter: bigint, last: boolean): Buffer {
 function dearmor(text: string): Buffer {
   const trimmed = text.trim();
   if (!trimmed.startsWith(ARMOR_BEGIN) || !trimmed.endsWith(ARMOR_END)) throw new AgeDecryptError('not an armoured age file (missing BEGIN/END AGE ENCRYPTED FILE lines)');
-  const body = trimmed.slice(ARMOR_BEGIN.length, trimmed.length - ARMOR_END.length).replace(/\r/g, '').trim();
+  const body = trimmed
+    .slice(ARMOR_BEGIN.length, trimmed.length - ARMOR_END.length)
+    .replace(/\r/g, '')
+    .trim();
   const lines = body === '' ? [] : body.split('\n');
   if (lines.some((l, i) => l.length > 64 || (i < lines.length - 1 && l.length !== 64)) || !/^[A-Za-z0-9+/=\n]*$/.test(body)) {
     throw new AgeDecryptError('armoured age file is malformed (bad base64 lines)');
@@ -272,7 +277,9 @@ export function ageDecrypt(data: string | Buffer, identities: readonly AgeIdenti
     if (fileKey) break;
   }
   if (!fileKey) throw new AgeNoIdentityError(`no identity matched any of the file's ${stanzas.length} recipient(s)`);
-  const expected = createHmac('sha256', hkdf(fileKey, Buffer.alloc(0), 'header')).update(macInput).digest();
+  const expected = createHmac('sha256', hkdf(fileKey, Buffer.alloc(0), 'header'))
+    .update(macInput)
+    .digest();
   if (!timingSafeEqual(expected, mac)) throw new AgeDecryptError('age header fails authentication (the file was changed)');
   if (payload.length < 16 + TAG) throw new AgeDecryptError('age payload is truncated');
   const payloadKey = hkdf(fileKey, payload.subarray(0, 16), 'payload');

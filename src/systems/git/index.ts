@@ -98,9 +98,7 @@ export async function changedFilesSince(dir: string, since: string): Promise<str
   try {
     await git(dir, ['rev-parse', '--verify', '--quiet', `${since}^{commit}`]);
   } catch {
-    throw new UserError(
-      `--since ${since}: no such commit in this repository; check the revision, and in GitHub Actions fetch enough history (actions/checkout with fetch-depth: 0)`,
-    );
+    throw new UserError(`--since ${since}: no such commit in this repository; check the revision, and in GitHub Actions fetch enough history (actions/checkout with fetch-depth: 0)`);
   }
   const diff = await git(dir, ['diff', '--name-only', '--relative', '-z', '--no-renames', since, '--', '.']);
   const untracked = await git(dir, ['ls-files', '--others', '--exclude-standard', '-z', '--', '.']);
@@ -159,7 +157,6 @@ export function repositoryUrl(serverUrl: string, repository: string): string {
  * SHA. A branch, a tag or a full commit SHA all work (git's protocol v2 serves any commit).
  */
 export async function fetchRepository(options: FetchRepositoryOptions): Promise<{ commit: string; dir: string }> {
-
   await mkdir(options.dir, { recursive: true });
   const url = repositoryUrl(options.serverUrl, options.repository);
   const env: NodeJS.ProcessEnv = {};

@@ -6,18 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
-import {
-  AppsV1Api,
-  AuthorizationV1Api,
-  CoreV1Api,
-  Exec,
-  KubeConfig,
-  Log,
-  Watch,
-  type V1Pod,
-  type V1Secret,
-  type V1Status,
-} from '@kubernetes/client-node';
+import { AppsV1Api, AuthorizationV1Api, CoreV1Api, Exec, KubeConfig, Log, Watch, type V1Pod, type V1Secret, type V1Status } from '@kubernetes/client-node';
 import { UserError } from '../../lib/errors.js';
 import { httpStatusOf, KubeError, toKubeError } from './errors.js';
 import { DEFAULT_RETRY, backoffDelay, sleep, withRetry, type RetryOptions } from './retry.js';
@@ -67,7 +56,14 @@ export function loadKubeConfig(options: Pick<KubeClientOptions, 'kubeconfigPath'
   }
   if (options.context) {
     if (!kc.getContextObject(options.context)) {
-      throw new UserError(`kubeconfig has no context '${options.context}' (known: ${kc.getContexts().map((c) => c.name).join(', ') || 'none'})`);
+      throw new UserError(
+        `kubeconfig has no context '${options.context}' (known: ${
+          kc
+            .getContexts()
+            .map((c) => c.name)
+            .join(', ') || 'none'
+        })`,
+      );
     }
     kc.setCurrentContext(options.context);
   }
@@ -123,21 +119,28 @@ export class KubeClient {
    * (its response was lost), so the existing object is returned.
    */
   private async createIdempotent<T>(doing: string, create: () => Promise<T>, read: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return this.call(doing, async (attempt) => {
-      try {
-        return await create();
-      } catch (err) {
-        if (attempt > 1 && httpStatusOf(err) === 409) return read();
-        throw err;
-      }
-    }, signal);
+    return this.call(
+      doing,
+      async (attempt) => {
+        try {
+          return await create();
+        } catch (err) {
+          if (attempt > 1 && httpStatusOf(err) === 409) return read();
+          throw err;
+        }
+      },
+      signal,
+    );
   }
 
   createPod(namespace: string, body: V1Pod, signal?: AbortSignal): Promise<V1Pod> {
     const name = body.metadata!.name!;
-    return this.createIdempotent(`creating pod ${namespace}/${name}`,
+    return this.createIdempotent(
+      `creating pod ${namespace}/${name}`,
       () => this.core.createNamespacedPod({ namespace, body }),
-      () => this.core.readNamespacedPod({ namespace, name }), signal);
+      () => this.core.readNamespacedPod({ namespace, name }),
+      signal,
+    );
   }
 
   readPod(namespace: string, name: string, signal?: AbortSignal): Promise<V1Pod> {
@@ -146,9 +149,12 @@ export class KubeClient {
 
   createSecret(namespace: string, body: V1Secret, signal?: AbortSignal): Promise<V1Secret> {
     const name = body.metadata!.name!;
-    return this.createIdempotent(`creating secret ${namespace}/${name}`,
+    return this.createIdempotent(
+      `creating secret ${namespace}/${name}`,
       () => this.core.createNamespacedSecret({ namespace, body }),
-      () => this.core.readNamespacedSecret({ namespace, name }), signal);
+      () => this.core.readNamespacedSecret({ namespace, name }),
+      signal,
+    );
   }
 
   /** Reads a secret; undefined when it does not exist. */
@@ -163,8 +169,7 @@ export class KubeClient {
 
   /** Deletes a pod (a short grace period: builds are throwaway); a pod already gone is fine. */
   async deletePod(namespace: string, name: string): Promise<void> {
-    await this.ignoreNotFound(this.call(`deleting pod ${namespace}/${name}`, () =>
-      this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 1, propagationPolicy: 'Background' })));
+    await this.ignoreNotFound(this.call(`deleting pod ${namespace}/${name}`, () => this.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 1, propagationPolicy: 'Background' })));
   }
 
   async deleteSecret(namespace: string, name: string): Promise<void> {
@@ -190,10 +195,7 @@ export class KubeClient {
   /** Deletes every pod and secret matching the selector; returns what it deleted. */
   async deleteLabelled(namespace: string, labelSelector: string): Promise<{ pods: string[]; secrets: string[] }> {
     const [pods, secrets] = await Promise.all([this.listPods(namespace, labelSelector), this.listSecrets(namespace, labelSelector)]);
-    await Promise.all([
-      ...pods.map((p) => this.deletePod(namespace, p.metadata!.name!)),
-      ...secrets.map((s) => this.deleteSecret(namespace, s.metadata!.name!)),
-    ]);
+    await Promise.all([...pods.map((p) => this.deletePod(namespace, p.metadata!.name!)), ...secrets.map((s) => this.deleteSecret(namespace, s.metadata!.name!))]);
     return { pods: pods.map((p) => p.metadata!.name!), secrets: secrets.map((s) => s.metadata!.name!) };
   }
 
@@ -228,7 +230,8 @@ export class KubeClient {
         const review = await this.call(`checking permission to ${describePermission(p)}`, () =>
           this.authz.createSelfSubjectAccessReview({
             body: { spec: { resourceAttributes: { namespace, verb: p.verb, resource: p.resource, subresource: p.subresource, group: p.group ?? '' } } },
-          }));
+          }),
+        );
         return review.status?.allowed ? undefined : p;
       }),
     );
@@ -240,9 +243,7 @@ export class KubeClient {
     const missing = await this.missingPermissions(namespace, wanted);
     if (missing.length === 0) return;
     throw new UserError(
-      `the Kubernetes identity in use may not ${purpose} in namespace '${namespace}'; it lacks:\n` +
-        missing.map((p) => `  - ${describePermission(p)}`).join('\n') +
-        `\nGrant them with a Role and RoleBinding (see docs/kubernetes.md).`,
+      `the Kubernetes identity in use may not ${purpose} in namespace '${namespace}'; it lacks:\n` + missing.map((p) => `  - ${describePermission(p)}`).join('\n') + `\nGrant them with a Role and RoleBinding (see docs/kubernetes.md).`,
     );
   }
 
@@ -262,8 +263,7 @@ export class KubeClient {
     stderr.on('data', (d: Buffer) => (err += d.toString()));
     let status: V1Status | undefined;
     const doing = `running '${command.join(' ')}' in pod ${namespace}/${pod}`;
-    const ws = await this.call(doing, () =>
-      exec.exec(namespace, pod, container, command, stdout, stderr, options.stdin ? options.stdin() : null, false, (s) => (status = s)), options.signal);
+    const ws = await this.call(doing, () => exec.exec(namespace, pod, container, command, stdout, stderr, options.stdin ? options.stdin() : null, false, (s) => (status = s)), options.signal);
     await new Promise<void>((resolve, reject) => {
       const onAbort = (): void => {
         ws.close();
@@ -297,8 +297,7 @@ export class KubeClient {
       stream.on('error', () => resolve(false));
       stream.on('close', () => resolve(false));
     });
-    const controller = await this.call(`following the log of ${namespace}/${pod}`, () =>
-      new Log(this.kc).log(namespace, pod, container, stream, { follow: true }), signal);
+    const controller = await this.call(`following the log of ${namespace}/${pod}`, () => new Log(this.kc).log(namespace, pod, container, stream, { follow: true }), signal);
     const onAbort = (): void => {
       controller.abort();
       stream.destroy();
@@ -318,8 +317,7 @@ export class KubeClient {
   /** The last lines of a container's log ('' if there is none). */
   async logTail(namespace: string, pod: string, container: string, lines: number): Promise<string> {
     try {
-      return await this.call(`reading the log of ${namespace}/${pod}`, () =>
-        this.core.readNamespacedPodLog({ namespace, name: pod, container, tailLines: lines }));
+      return await this.call(`reading the log of ${namespace}/${pod}`, () => this.core.readNamespacedPodLog({ namespace, name: pod, container, tailLines: lines }));
     } catch {
       return '';
     }
@@ -396,28 +394,36 @@ export class KubeClient {
         if (spec.fieldSelector) query.fieldSelector = spec.fieldSelector;
         if (spec.labelSelector) query.labelSelector = spec.labelSelector;
         watch
-          // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a watch event's object is whatever the server sent
-          .watch(spec.path, query, (type, obj: any) => {
-            if (settled) return;
-            if (type === 'ERROR') {
-              if (obj?.code === 410) settle({ gone: true });
-              else settle({ failed: new KubeError(`watching ${spec.what}: ${obj?.message ?? 'error event'}`, obj?.code, obj?.reason) });
-              return;
-            }
-            if (obj?.metadata?.resourceVersion) resourceVersion = obj.metadata.resourceVersion;
-            failures = 0;
-            if (type === 'BOOKMARK') return;
-            try {
-              const result = type === 'DELETED' ? spec.onDeleted?.(obj) : spec.decide(obj);
-              if (result !== undefined) settle({ result });
-            } catch (error) {
-              settle({ error });
-            }
-          }, (err) => settle(httpStatusOf(err) === 410 ? { gone: true } : { failed: err ?? new Error('watch closed by the server') }))
-          .then((c) => {
-            controller = c;
-            if (settled) c.abort();
-          }, (err) => settle({ failed: err }));
+          .watch(
+            spec.path,
+            query,
+            // eslint-disable-next-line @typescript-eslint/no-explicit-any -- a watch event's object is whatever the server sent
+            (type, obj: any) => {
+              if (settled) return;
+              if (type === 'ERROR') {
+                if (obj?.code === 410) settle({ gone: true });
+                else settle({ failed: new KubeError(`watching ${spec.what}: ${obj?.message ?? 'error event'}`, obj?.code, obj?.reason) });
+                return;
+              }
+              if (obj?.metadata?.resourceVersion) resourceVersion = obj.metadata.resourceVersion;
+              failures = 0;
+              if (type === 'BOOKMARK') return;
+              try {
+                const result = type === 'DELETED' ? spec.onDeleted?.(obj) : spec.decide(obj);
+                if (result !== undefined) settle({ result });
+              } catch (error) {
+                settle({ error });
+              }
+            },
+            (err) => settle(httpStatusOf(err) === 410 ? { gone: true } : { failed: err ?? new Error('watch closed by the server') }),
+          )
+          .then(
+            (c) => {
+              controller = c;
+              if (settled) c.abort();
+            },
+            (err) => settle({ failed: err }),
+          );
       });
       if (outcome.error !== undefined) throw outcome.error;
       if ('result' in outcome && outcome.result !== undefined) return outcome.result;

@@ -63,10 +63,14 @@ describe('retry', () => {
 
   test('withRetry stops at the first permanent error and says what it was doing', async () => {
     let calls = 0;
-    const err = await withRetry('reading pod ns/p', async () => {
-      calls++;
-      throw Object.assign(new Error('x'), { code: 404, body: JSON.stringify({ kind: 'Status', message: 'pods "p" not found', reason: 'NotFound', code: 404 }) });
-    }, { ...DEFAULT_RETRY, baseDelayMs: 1 }).catch((e: Error) => e);
+    const err = await withRetry(
+      'reading pod ns/p',
+      async () => {
+        calls++;
+        throw Object.assign(new Error('x'), { code: 404, body: JSON.stringify({ kind: 'Status', message: 'pods "p" not found', reason: 'NotFound', code: 404 }) });
+      },
+      { ...DEFAULT_RETRY, baseDelayMs: 1 },
+    ).catch((e: Error) => e);
     expect(calls).toBe(1);
     expect(err.message).toBe('reading pod ns/p: pods "p" not found (NotFound)');
   });

@@ -9,7 +9,10 @@ export const COMPONENT_LABEL = 'app.kubernetes.io/component';
 
 /** A label value: at most 63 characters of [A-Za-z0-9_.-], starting and ending alphanumeric. */
 export function labelValue(text: string): string {
-  const cleaned = text.replace(/[^A-Za-z0-9_.-]+/g, '-').slice(0, 63).replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
+  const cleaned = text
+    .replace(/[^A-Za-z0-9_.-]+/g, '-')
+    .slice(0, 63)
+    .replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '');
   return cleaned;
 }
 
@@ -30,7 +33,12 @@ export function runSelector(runId: string): string {
  * `("Enterprise Dev", "a1b2c")` -> `enterprise-dev-a1b2c`.
  */
 export function objectName(prefix: string, text: string, suffix: string): string {
-  const clean = (s: string): string => s.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+  const clean = (s: string): string =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/-+/g, '-')
+      .replace(/^-|-$/g, '');
   const tail = clean(suffix);
   const head = [clean(prefix), clean(text)].filter(Boolean).join('-');
   const room = 63 - tail.length - 1;

@@ -7,13 +7,7 @@ export function podOwnerReference(pod: { name: string; uid: string }): V1OwnerRe
 }
 
 /** A `kubernetes.io/dockerconfigjson` Secret holding a docker config.json. */
-export function dockerConfigSecret(input: {
-  name: string;
-  namespace: string;
-  labels: Record<string, string>;
-  dockerConfigJson: string;
-  ownerReferences?: V1OwnerReference[];
-}): V1Secret {
+export function dockerConfigSecret(input: { name: string; namespace: string; labels: Record<string, string>; dockerConfigJson: string; ownerReferences?: V1OwnerReference[] }): V1Secret {
   return {
     apiVersion: 'v1',
     kind: 'Secret',

@@ -15,12 +15,7 @@ export function isTransient(err: unknown): boolean {
  * Runs `fn`, retrying transient failures. Other errors, and the last transient one, are thrown as
  * a KubeError that says what was being done. `onRetry` hears about each retry (for logs).
  */
-export async function withRetry<T>(
-  doing: string,
-  fn: (attempt: number) => Promise<T>,
-  options: RetryOptions = DEFAULT_RETRY,
-  hooks: { signal?: AbortSignal; onRetry?: (message: string, delayMs: number) => void } = {},
-): Promise<T> {
+export async function withRetry<T>(doing: string, fn: (attempt: number) => Promise<T>, options: RetryOptions = DEFAULT_RETRY, hooks: { signal?: AbortSignal; onRetry?: (message: string, delayMs: number) => void } = {}): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn(attempt);

@@ -25,7 +25,11 @@ export interface EnvironmentSecret {
 
 /** `<environment>-<secret>`, a DNS subdomain of at most 253 characters. */
 export function environmentSecretName(environment: string, secret: string): string {
-  const clean = (s: string): string => s.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '');
+  const clean = (s: string): string =>
+    s
+      .toLowerCase()
+      .replace(/[^a-z0-9.-]+/g, '-')
+      .replace(/^[-.]+|[-.]+$/g, '');
   return `${clean(environment)}-${clean(secret)}`.slice(0, 253).replace(/[-.]+$/, '');
 }
 

@@ -49,7 +49,7 @@ export class Workloads {
         const deployment = await this.kube.call(`replacing deployment ${namespace}/${name}`, () => this.kube.apps.replaceNamespacedDeployment({ namespace, name, body: next }));
         return { deployment, created: false };
       } catch (err) {
-        if (err instanceof KubeError && (err.status === 409) && attempt < 5) continue;
+        if (err instanceof KubeError && err.status === 409 && attempt < 5) continue;
         throw err;
       }
     }
@@ -58,8 +58,7 @@ export class Workloads {
   /** Deletes the Deployment; its ReplicaSets and pods (and owned Secrets) go with it. False if it was not there. */
   async deleteDeployment(namespace: string, name: string): Promise<boolean> {
     try {
-      await this.kube.call(`deleting deployment ${namespace}/${name}`, () =>
-        this.kube.apps.deleteNamespacedDeployment({ namespace, name, propagationPolicy: 'Foreground' }));
+      await this.kube.call(`deleting deployment ${namespace}/${name}`, () => this.kube.apps.deleteNamespacedDeployment({ namespace, name, propagationPolicy: 'Foreground' }));
       return true;
     } catch (err) {
       if (isNotFound(err)) return false;
@@ -165,8 +164,7 @@ export class Workloads {
       const refs = current.metadata?.ownerReferences ?? [];
       if (refs.some((r) => r.uid === owner.uid)) return;
       try {
-        await this.kube.call(`owning secret ${namespace}/${name}`, () =>
-          this.kube.core.replaceNamespacedSecret({ namespace, name, body: { ...current, metadata: { ...current.metadata, ownerReferences: [...refs, owner] } } }));
+        await this.kube.call(`owning secret ${namespace}/${name}`, () => this.kube.core.replaceNamespacedSecret({ namespace, name, body: { ...current, metadata: { ...current.metadata, ownerReferences: [...refs, owner] } } }));
         return;
       } catch (err) {
         if (err instanceof KubeError && err.status === 409 && attempt < 5) continue;

@@ -3,20 +3,26 @@ import { nextLink } from './client.js';
 import { backoffDelay, retryAfterSeconds } from '../../lib/retry.js';
 
 test.each([
-  ['Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"',
-    [{ scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/busybox:pull' } }]],
+  [
+    'Bearer realm="https://auth.docker.io/token",service="registry.docker.io",scope="repository:library/busybox:pull"',
+    [{ scheme: 'bearer', params: { realm: 'https://auth.docker.io/token', service: 'registry.docker.io', scope: 'repository:library/busybox:pull' } }],
+  ],
   ['Basic realm="Registry Realm"', [{ scheme: 'basic', params: { realm: 'Registry Realm' } }]],
-  ['Bearer realm="x", error="insufficient_scope", scope="repository:a:pull,push"',
-    [{ scheme: 'bearer', params: { realm: 'x', error: 'insufficient_scope', scope: 'repository:a:pull,push' } }]],
-  ['Basic realm="a\\"b", Bearer realm=tok', [{ scheme: 'basic', params: { realm: 'a"b' } }, { scheme: 'bearer', params: { realm: 'tok' } }]],
+  ['Bearer realm="x", error="insufficient_scope", scope="repository:a:pull,push"', [{ scheme: 'bearer', params: { realm: 'x', error: 'insufficient_scope', scope: 'repository:a:pull,push' } }]],
+  [
+    'Basic realm="a\\"b", Bearer realm=tok',
+    [
+      { scheme: 'basic', params: { realm: 'a"b' } },
+      { scheme: 'bearer', params: { realm: 'tok' } },
+    ],
+  ],
   ['', []],
 ])('parseChallenges(%j)', (header, expected) => {
   expect(parseChallenges(header)).toEqual(expected);
 });
 
 test('mergeScopes joins actions per resource', () => {
-  expect(mergeScopes([repositoryScope('a', ['pull']), repositoryScope('a', ['push', 'pull']), 'repository:b:pull', 'registry:catalog:*']))
-    .toEqual(['registry:catalog:*', 'repository:a:pull,push', 'repository:b:pull']);
+  expect(mergeScopes([repositoryScope('a', ['pull']), repositoryScope('a', ['push', 'pull']), 'repository:b:pull', 'registry:catalog:*'])).toEqual(['registry:catalog:*', 'repository:a:pull,push', 'repository:b:pull']);
 });
 
 test.each([
@@ -63,11 +69,17 @@ describe('Authenticator', () => {
     expect(requests).toEqual([['repository:a:pull'], ['repository:a:pull,push'], ['repository:a:pull']]);
   });
   test('basic: a second refusal is a wrong password; no login is a clear error', async () => {
-    const auth = new Authenticator(() => ({ registry: 'r', username: 'u', password: 'p' }), async () => ({ token: 'x' }));
+    const auth = new Authenticator(
+      () => ({ registry: 'r', username: 'u', password: 'p' }),
+      async () => ({ token: 'x' }),
+    );
     await auth.challenged('r', 'Basic realm="x"', [], false);
     expect(await auth.headers('r', [])).toEqual({ Authorization: `Basic ${Buffer.from('u:p').toString('base64')}` });
     await expect(auth.challenged('r', 'Basic realm="x"', [], true)).rejects.toThrow(/authentication failed for user 'u'/);
-    const anonymous = new Authenticator(() => undefined, async () => ({ token: 'x' }));
+    const anonymous = new Authenticator(
+      () => undefined,
+      async () => ({ token: 'x' }),
+    );
     await expect(anonymous.challenged('r', 'Basic realm="x"', [], false)).rejects.toThrow(/requires a login and no credentials/);
   });
 });

@@ -76,9 +76,7 @@ export function mergeScopes(scopes: readonly string[]): string[] {
     actions.filter(Boolean).forEach((a) => set.add(a));
     byResource.set(resource, set);
   }
-  return [...byResource.entries()]
-    .map(([resource, actions]) => (actions.size ? `${resource}:${[...actions].sort().join(',')}` : resource))
-    .sort();
+  return [...byResource.entries()].map(([resource, actions]) => (actions.size ? `${resource}:${[...actions].sort().join(',')}` : resource)).sort();
 }
 
 export interface TokenResponse {
@@ -87,11 +85,7 @@ export interface TokenResponse {
   expiresIn?: number;
 }
 
-export type TokenRequester = (
-  realm: string,
-  params: { service?: string; scopes: string[] },
-  login: RegistryLogin | undefined,
-) => Promise<TokenResponse>;
+export type TokenRequester = (realm: string, params: { service?: string; scopes: string[] }, login: RegistryLogin | undefined) => Promise<TokenResponse>;
 
 interface CachedToken {
   token: string;
@@ -205,9 +199,5 @@ export class Authenticator {
 }
 
 function authError(registry: string, login: RegistryLogin | undefined): UserError {
-  return new UserError(
-    login
-      ? `${registry}: authentication failed for user '${login.username ?? '(identity token)'}' (wrong username or password?)`
-      : `${registry}: authentication required and no credentials were found for it`,
-  );
+  return new UserError(login ? `${registry}: authentication failed for user '${login.username ?? '(identity token)'}' (wrong username or password?)` : `${registry}: authentication required and no credentials were found for it`);
 }

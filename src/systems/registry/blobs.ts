@@ -16,12 +16,15 @@ export interface BlobInfo {
 export type UploadResult = 'exists' | 'mounted' | 'uploaded';
 
 export class RegistryBlobs extends RegistryHttp {
-
   /** Size of a blob in a repository, or undefined when the repository does not have it. */
   async headBlob(repo: RepositoryName, digest: string): Promise<BlobInfo | undefined> {
     const res = await this.request({
-      registry: repo.registry, method: 'HEAD', path: `/v2/${repo.repository}/blobs/${digest}`,
-      scopes: [repositoryScope(repo.repository, ['pull'])], expect: [200, 404], what: `head blob ${formatRepository(repo)}@${digest}`,
+      registry: repo.registry,
+      method: 'HEAD',
+      path: `/v2/${repo.repository}/blobs/${digest}`,
+      scopes: [repositoryScope(repo.repository, ['pull'])],
+      expect: [200, 404],
+      what: `head blob ${formatRepository(repo)}@${digest}`,
     });
     await discardBody(res);
     if (res.status === 404) return undefined;
@@ -35,8 +38,12 @@ export class RegistryBlobs extends RegistryHttp {
   async getBlob(repo: RepositoryName, digest: string): Promise<Readable> {
     const what = `get blob ${formatRepository(repo)}@${digest}`;
     let res = await this.request({
-      registry: repo.registry, method: 'GET', path: `/v2/${repo.repository}/blobs/${digest}`,
-      scopes: [repositoryScope(repo.repository, ['pull'])], expect: [200, 301, 302, 303, 307, 308], what,
+      registry: repo.registry,
+      method: 'GET',
+      path: `/v2/${repo.repository}/blobs/${digest}`,
+      scopes: [repositoryScope(repo.repository, ['pull'])],
+      expect: [200, 301, 302, 303, 307, 308],
+      what,
     });
     for (let hops = 0; res.status !== 200; hops++) {
       const location = header(res, 'location');
@@ -72,20 +79,17 @@ export class RegistryBlobs extends RegistryHttp {
    * `mountFrom` (same registry) has it, else an upload of the bytes `open(offset)` streams.
    * A failed upload (registry restarted, connection dropped) starts again from scratch.
    */
-  async pushBlob(
-    repo: RepositoryName,
-    blob: BlobInfo,
-    open: () => Readable | Promise<Readable>,
-    options: { mountFrom?: string; skipExistsCheck?: boolean } = {},
-  ): Promise<UploadResult> {
+  async pushBlob(repo: RepositoryName, blob: BlobInfo, open: () => Readable | Promise<Readable>, options: { mountFrom?: string; skipExistsCheck?: boolean } = {}): Promise<UploadResult> {
     if (!options.skipExistsCheck && (await this.headBlob(repo, blob.digest))) return 'exists';
     const pushScope = repositoryScope(repo.repository, ['pull', 'push']);
     let location: string | undefined;
     if (options.mountFrom && options.mountFrom !== repo.repository) {
       const res = await this.request({
-        registry: repo.registry, method: 'POST',
+        registry: repo.registry,
+        method: 'POST',
         path: `/v2/${repo.repository}/blobs/uploads/?mount=${encodeURIComponent(blob.digest)}&from=${encodeURIComponent(options.mountFrom)}`,
-        scopes: [pushScope, repositoryScope(options.mountFrom, ['pull'])], expect: [201, 202],
+        scopes: [pushScope, repositoryScope(options.mountFrom, ['pull'])],
+        expect: [201, 202],
         what: `mount blob ${blob.digest} from ${options.mountFrom} into ${formatRepository(repo)}`,
       });
       await discardBody(res);
@@ -98,7 +102,8 @@ export class RegistryBlobs extends RegistryHttp {
         return 'uploaded';
       } catch (err) {
         location = undefined;
-        const retryable = err instanceof RegistryError && (err.status === 0 || err.status === 404 || err.status === 416 || err.status >= 500 || err.code === 'DIGEST_INVALID' || err.code === 'BLOB_UPLOAD_UNKNOWN' || err.code === 'BLOB_UPLOAD_INVALID');
+        const retryable =
+          err instanceof RegistryError && (err.status === 0 || err.status === 404 || err.status === 416 || err.status >= 500 || err.code === 'DIGEST_INVALID' || err.code === 'BLOB_UPLOAD_UNKNOWN' || err.code === 'BLOB_UPLOAD_INVALID');
         if (!retryable || attempt >= 3) throw err;
         await sleep(backoffDelay(attempt + 1, this.backoff));
         if (await this.headBlob(repo, blob.digest)) return 'uploaded';
@@ -124,14 +129,19 @@ export class RegistryBlobs extends RegistryHttp {
       source.on('error', (e) => body.destroy(e));
       let used = false;
       const res = await this.request({
-        registry: repo.registry, method: 'PUT', path: withDigest(location),
+        registry: repo.registry,
+        method: 'PUT',
+        path: withDigest(location),
         headers: { 'Content-Type': 'application/octet-stream', 'Content-Length': String(blob.size) },
         body: () => {
           if (used) throw new RegistryError(`${what}: the upload must start again`, 0);
           used = true;
           return body;
         },
-        scopes, expect: [201], what, noRetry: true,
+        scopes,
+        expect: [201],
+        what,
+        noRetry: true,
       }).catch((err) => {
         source.destroy();
         throw err;
@@ -145,9 +155,14 @@ export class RegistryBlobs extends RegistryHttp {
     for await (const chunk of chunks(source, this.chunkSize)) {
       hash.update(chunk);
       const res = await this.request({
-        registry: repo.registry, method: 'PATCH', path: location,
+        registry: repo.registry,
+        method: 'PATCH',
+        path: location,
         headers: { 'Content-Type': 'application/octet-stream', 'Content-Range': `${offset}-${offset + chunk.length - 1}` },
-        body: chunk, scopes, expect: [202], what,
+        body: chunk,
+        scopes,
+        expect: [202],
+        what,
       });
       await discardBody(res);
       offset += chunk.length;

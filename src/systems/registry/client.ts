@@ -23,8 +23,13 @@ export class RegistryClient extends RegistryBlobs {
   async getManifest(repo: RepositoryName, reference: string): Promise<ManifestBytes | undefined> {
     const what = `get manifest ${formatRepository(repo)}${reference.includes(':') ? '@' : ':'}${reference}`;
     const res = await this.request({
-      registry: repo.registry, method: 'GET', path: `/v2/${repo.repository}/manifests/${reference}`,
-      headers: { Accept: MANIFEST_MEDIA_TYPES.join(', ') }, scopes: [repositoryScope(repo.repository, ['pull'])], expect: [200, 404], what,
+      registry: repo.registry,
+      method: 'GET',
+      path: `/v2/${repo.repository}/manifests/${reference}`,
+      headers: { Accept: MANIFEST_MEDIA_TYPES.join(', ') },
+      scopes: [repositoryScope(repo.repository, ['pull'])],
+      expect: [200, 404],
+      what,
     });
     if (res.status === 404) {
       await discardBody(res);
@@ -50,8 +55,12 @@ export class RegistryClient extends RegistryBlobs {
   /** Digest and media type of the manifest at a tag or digest, without its body; undefined when absent. */
   async headManifest(repo: RepositoryName, reference: string): Promise<{ digest: string; mediaType: string; size: number } | undefined> {
     const res = await this.request({
-      registry: repo.registry, method: 'HEAD', path: `/v2/${repo.repository}/manifests/${reference}`,
-      headers: { Accept: MANIFEST_MEDIA_TYPES.join(', ') }, scopes: [repositoryScope(repo.repository, ['pull'])], expect: [200, 404],
+      registry: repo.registry,
+      method: 'HEAD',
+      path: `/v2/${repo.repository}/manifests/${reference}`,
+      headers: { Accept: MANIFEST_MEDIA_TYPES.join(', ') },
+      scopes: [repositoryScope(repo.repository, ['pull'])],
+      expect: [200, 404],
       what: `head manifest ${formatRepository(repo)}:${reference}`,
     });
     await discardBody(res);
@@ -68,9 +77,14 @@ export class RegistryClient extends RegistryBlobs {
   async putManifest(repo: RepositoryName, reference: string, manifest: { bytes: Buffer; mediaType: string }): Promise<string> {
     const what = `put manifest ${formatRepository(repo)}${reference.includes(':') ? '@' : ':'}${reference}`;
     const res = await this.request({
-      registry: repo.registry, method: 'PUT', path: `/v2/${repo.repository}/manifests/${reference}`,
-      headers: { 'Content-Type': manifest.mediaType }, body: manifest.bytes,
-      scopes: [repositoryScope(repo.repository, ['pull', 'push'])], expect: [201, 200], what,
+      registry: repo.registry,
+      method: 'PUT',
+      path: `/v2/${repo.repository}/manifests/${reference}`,
+      headers: { 'Content-Type': manifest.mediaType },
+      body: manifest.bytes,
+      scopes: [repositoryScope(repo.repository, ['pull', 'push'])],
+      expect: [201, 200],
+      what,
     });
     await discardBody(res);
     const digest = sha256(manifest.bytes);
@@ -82,8 +96,11 @@ export class RegistryClient extends RegistryBlobs {
   /** Deletes a manifest by digest, or a tag where the registry supports it. */
   async deleteManifest(repo: RepositoryName, reference: string): Promise<void> {
     const res = await this.request({
-      registry: repo.registry, method: 'DELETE', path: `/v2/${repo.repository}/manifests/${reference}`,
-      scopes: [repositoryScope(repo.repository, ['delete'])], expect: [202, 200],
+      registry: repo.registry,
+      method: 'DELETE',
+      path: `/v2/${repo.repository}/manifests/${reference}`,
+      scopes: [repositoryScope(repo.repository, ['delete'])],
+      expect: [202, 200],
       what: `delete manifest ${formatRepository(repo)}:${reference}`,
     });
     await discardBody(res);
@@ -97,7 +114,11 @@ export class RegistryClient extends RegistryBlobs {
     let path: string | undefined = `/v2/${repo.repository}/tags/list?n=${pageSize}`;
     while (path) {
       const res = await this.request({
-        registry: repo.registry, method: 'GET', path, scopes: [repositoryScope(repo.repository, ['pull'])], expect: [200, 404],
+        registry: repo.registry,
+        method: 'GET',
+        path,
+        scopes: [repositoryScope(repo.repository, ['pull'])],
+        expect: [200, 404],
         what: `list tags of ${formatRepository(repo)}`,
       });
       if (res.status === 404) {

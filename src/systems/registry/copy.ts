@@ -26,13 +26,7 @@ function isForeign(d: Descriptor): boolean {
  * Copies the blobs and child manifests of `manifest` from one repository to another so that
  * `manifest` can then be put there (its bytes unchanged). Returns what each blob needed.
  */
-export async function copyImageContent(
-  client: RegistryClient,
-  manifest: ManifestBytes,
-  from: RepositoryName,
-  to: RepositoryName,
-  concurrency = 4,
-): Promise<Record<UploadResult, number>> {
+export async function copyImageContent(client: RegistryClient, manifest: ManifestBytes, from: RepositoryName, to: RepositoryName, concurrency = 4): Promise<Record<UploadResult, number>> {
   const counts: Record<UploadResult, number> = { exists: 0, mounted: 0, uploaded: 0 };
   if (sameRepository(from, to)) return counts;
   const parsed = parseManifest(manifest);
@@ -56,4 +50,3 @@ export async function copyImageContent(
   });
   return counts;
 }
-

@@ -1,7 +1,5 @@
 import { UserError } from '../../lib/errors.js';
-import {
-  normalizeRegistryHost, parseDockerConfig, parseNamedCredentials, resolveCredentials, secretValues, toDockerConfigJson,
-} from './credentials.js';
+import { normalizeRegistryHost, parseDockerConfig, parseNamedCredentials, resolveCredentials, secretValues, toDockerConfigJson } from './credentials.js';
 
 describe('parseNamedCredentials', () => {
   test('the block form: username/password and token entries', () => {
@@ -18,10 +16,7 @@ describe('parseNamedCredentials', () => {
   });
 
   // What a workflow produces when `${{ github.actor }}` and `${{ secrets.X }}` are substituted.
-  const hostile = [
-    'p,ss', 'p}ss', 'pa #ss', 'p*ss', '*alias', '"quoted"', "it's", '& anchor', '- dash', '[list]', '{flow}', 'key: value', ': ', ' leading and trailing ', '#hash', '!tag', '%', '|', '>',
-    `all , } # * " ' at once`,
-  ];
+  const hostile = ['p,ss', 'p}ss', 'pa #ss', 'p*ss', '*alias', '"quoted"', "it's", '& anchor', '- dash', '[list]', '{flow}', 'key: value', ': ', ' leading and trailing ', '#hash', '!tag', '%', '|', '>', `all , } # * " ' at once`];
   test.each(hostile)('block form keeps the password %j exactly, with the actor dependabot[bot]', (password) => {
     const text = `ghcr:\n  registry: ghcr.io\n  username: dependabot[bot]\n  password: ${password}\n`;
     expect(parseNamedCredentials(text)).toEqual([{ name: 'ghcr', registry: 'ghcr.io', username: 'dependabot[bot]', password }]);
@@ -118,7 +113,10 @@ describe('docker config', () => {
 
 test('resolveCredentials: by name first, then by host in named credentials, then the docker config', () => {
   const named = [{ name: 'ghcr', registry: 'ghcr.io', username: 'a', password: '1' }];
-  const dockerConfig = [{ registry: 'ghcr.io', username: 'b', password: '2' }, { registry: 'quay.io', username: 'c', password: '3' }];
+  const dockerConfig = [
+    { registry: 'ghcr.io', username: 'b', password: '2' },
+    { registry: 'quay.io', username: 'c', password: '3' },
+  ];
   expect(resolveCredentials('ghcr', { named, dockerConfig })?.username).toBe('a');
   expect(resolveCredentials('ghcr.io', { named, dockerConfig })?.username).toBe('a');
   expect(resolveCredentials('https://quay.io/', { named, dockerConfig })?.username).toBe('c');
@@ -135,7 +133,10 @@ test.each([
 });
 
 test('secretValues lists passwords, their base64 auth forms and identity tokens', () => {
-  expect(secretValues([{ registry: 'r', username: 'u', password: 'p' }, { registry: 's', identityToken: 't' }])).toEqual([
-    'p', Buffer.from('u:p').toString('base64'), 't',
-  ]);
+  expect(
+    secretValues([
+      { registry: 'r', username: 'u', password: 'p' },
+      { registry: 's', identityToken: 't' },
+    ]),
+  ).toEqual(['p', Buffer.from('u:p').toString('base64'), 't']);
 });

@@ -126,9 +126,7 @@ function credentialsFromBlocks(text: string): RawCredential[] {
       const name = colon > 0 ? line.slice(0, colon) : '';
       if (!NAME.test(name)) throw new UserError(`credentials line ${n}: expected a credential name followed by ':' (letters, digits, . _ -), one field per line below it`);
       if (line.slice(colon + 1).trim() !== '') {
-        throw new UserError(
-          `credentials line ${n}: write one field per line under '${name}:' (registry: ..., username: ..., password: ...); the one-line {registry, username, password} form breaks on values containing , } # or [`,
-        );
+        throw new UserError(`credentials line ${n}: write one field per line under '${name}:' (registry: ..., username: ..., password: ...); the one-line {registry, username, password} form breaks on values containing , } # or [`);
       }
       current = { name, where: ` (line ${n})`, fields: {} };
       entries.push(current);

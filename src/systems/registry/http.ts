@@ -7,10 +7,7 @@ import { UserError, describeError } from '../../lib/errors.js';
 import { Authenticator, type TokenResponse } from './auth.js';
 import type { RegistryLogin } from './credentials.js';
 import { normalizeRegistryHost } from './credentials.js';
-import {
-  DEFAULT_BACKOFF, discardBody, isRetryableError, isRetryableStatus, looksLikeTlsMismatch, readBody, send,
-  type RequestBody, type TransportResponse,
-} from './transport.js';
+import { DEFAULT_BACKOFF, discardBody, isRetryableError, isRetryableStatus, looksLikeTlsMismatch, readBody, send, type RequestBody, type TransportResponse } from './transport.js';
 import { backoffDelay, retryAfterSeconds, sleep, type RetryOptions } from '../../lib/retry.js';
 
 /** A repository in a registry: `{registry: 'ghcr.io', repository: 'acme/dev'}`. */
@@ -102,7 +99,10 @@ export class RegistryHttp {
     this.insecure = new Set((options.insecure ?? []).map((h) => normalizeRegistryHost(h)));
     this.backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
     this.chunkSize = options.chunkSize ?? 64 * 1024 * 1024;
-    this.auth = new Authenticator((r) => options.credentials?.(r), (realm, params, login) => this.fetchToken(realm, params, login));
+    this.auth = new Authenticator(
+      (r) => options.credentials?.(r),
+      (realm, params, login) => this.fetchToken(realm, params, login),
+    );
   }
 
   isInsecure(registry: string): boolean {
@@ -204,9 +204,7 @@ export class RegistryHttp {
       // no body
     }
     const after = attempt > 1 ? ` after ${attempt} attempts` : '';
-    const hint =
-      res.status === 403 ? ' (access denied: check the credentials and their permissions)' :
-      res.status === 404 ? ' (not found)' : '';
+    const hint = res.status === 403 ? ' (access denied: check the credentials and their permissions)' : res.status === 404 ? ' (not found)' : '';
     return new RegistryError(`${op.what}: ${op.registry} answered ${res.status}${after}${detail ? `: ${detail}` : ''}${hint}`, res.status, code);
   }
 
@@ -252,7 +250,9 @@ export class RegistryHttp {
       const text = (await readBody(res, 1024 * 1024)).toString('utf8');
       if (res.status === 401 || res.status === 403) {
         throw new RegistryError(
-          login ? `token server ${url.host} refused the login of '${login.username ?? '(identity token)'}' (${res.status}): wrong username or password?` : `token server ${url.host} requires a login (${res.status}) and no credentials were found`,
+          login
+            ? `token server ${url.host} refused the login of '${login.username ?? '(identity token)'}' (${res.status}): wrong username or password?`
+            : `token server ${url.host} requires a login (${res.status}) and no credentials were found`,
           res.status,
         );
       }

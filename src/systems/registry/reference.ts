@@ -104,9 +104,7 @@ export function normalizedName(ref: ImageReference): string {
 /** `busybox`, `acme/dev`, `ghcr.io/acme/dev`: the short form people type. */
 export function familiarName(ref: ImageReference): string {
   if (ref.registry !== DEFAULT_REGISTRY) return normalizedName(ref);
-  return ref.repository.startsWith('library/') && ref.repository.split('/').length === 2
-    ? ref.repository.slice('library/'.length)
-    : ref.repository;
+  return ref.repository.startsWith('library/') && ref.repository.split('/').length === 2 ? ref.repository.slice('library/'.length) : ref.repository;
 }
 
 function suffix(ref: ImageReference): string {

@@ -21,5 +21,4 @@ export function createRegistryClient(setup: ClientSetup = {}): RegistryClient {
   return new RegistryClient({ credentials: credentialLookup({ named: setup.named, dockerConfig }), insecure: setup.insecure });
 }
 
-
 export { parseReference };

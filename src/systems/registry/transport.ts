@@ -91,10 +91,7 @@ export async function discardBody(res: TransportResponse): Promise<void> {
   }
 }
 
-const RETRYABLE_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
-  'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE',
-]);
+const RETRYABLE_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'ERR_STREAM_PREMATURE_CLOSE']);
 
 /** Connection-level failures worth another attempt. */
 export function isRetryableError(err: unknown): boolean {
@@ -110,10 +107,7 @@ export function isRetryableStatus(status: number): boolean {
 /** TLS spoken to a plain HTTP server fails like this: the sign to fall back to http://. */
 export function looksLikeTlsMismatch(err: unknown): boolean {
   const e = err as NodeJS.ErrnoException | undefined;
-  return (
-    e?.code === 'EPROTO' || e?.code === 'ECONNRESET' || (e?.code ?? '').startsWith('ERR_SSL') ||
-    /wrong version number|packet length too long|ssl/i.test(e?.message ?? '')
-  );
+  return e?.code === 'EPROTO' || e?.code === 'ECONNRESET' || (e?.code ?? '').startsWith('ERR_SSL') || /wrong version number|packet length too long|ssl/i.test(e?.message ?? '');
 }
 
 /** Registry defaults: a shorter cap than Kubernetes', since a push retries per blob. */

@@ -17,12 +17,7 @@ export const MediaType = {
 } as const;
 
 /** Every manifest kind, in the Accept header of manifest requests. */
-export const MANIFEST_MEDIA_TYPES = [
-  MediaType.ociIndex,
-  MediaType.dockerManifestList,
-  MediaType.ociManifest,
-  MediaType.dockerManifest,
-] as const;
+export const MANIFEST_MEDIA_TYPES = [MediaType.ociIndex, MediaType.dockerManifestList, MediaType.ociManifest, MediaType.dockerManifest] as const;
 
 export interface Descriptor {
   mediaType: string;
@@ -84,9 +79,7 @@ export function isImageManifestMediaType(mediaType: string): boolean {
 }
 
 /** Parses manifest bytes and says whether it is an index or an image manifest. */
-export function parseManifest(
-  manifest: ManifestBytes,
-): { kind: 'index'; index: ImageIndex } | { kind: 'image'; image: ImageManifest } {
+export function parseManifest(manifest: ManifestBytes): { kind: 'index'; index: ImageIndex } | { kind: 'image'; image: ImageManifest } {
   let value: unknown;
   try {
     value = JSON.parse(manifest.bytes.toString('utf8'));

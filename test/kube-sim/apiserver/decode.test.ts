@@ -24,11 +24,31 @@ describe('400 from decode', () => {
     ['resource.ParseQuantity: format', 'Pod', pod({ resources: { limits: { memory: '4GB' } } }), `Pod in version "v1" cannot be handled as a Pod: quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'`],
     ['resource.ParseQuantity: suffix', 'Pod', pod({ resources: { limits: { memory: '4GG' } } }), `Pod in version "v1" cannot be handled as a Pod: unable to parse quantity's suffix`],
     ['[]byte fields are base64 (encoding/json)', 'Secret', { metadata: { name: 's' }, data: { k: 'not base64!' } }, 'Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 3'],
-    ['encoding/json UnmarshalTypeError: string for int32', 'Deployment', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: '3' } }, 'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32'],
+    [
+      'encoding/json UnmarshalTypeError: string for int32',
+      'Deployment',
+      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { replicas: '3' } },
+      'Deployment in version "v1" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32',
+    ],
     ['encoding/json UnmarshalTypeError: number for string', 'Pod', pod({ image: 5 }), 'Pod in version "v1" cannot be handled as a Pod: json: cannot unmarshal number into Go struct field Container.spec.containers.image of type string'],
-    ['a Secret sent to the pods endpoint (no conversion Secret -> Pod)', 'Pod', { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }, 'Secret in version "v1" cannot be handled as a Pod: converting (v1.Secret) to (core.Pod): unknown conversion'],
-    ['an unregistered kind', 'Pod', { apiVersion: 'v1', kind: 'Pood', metadata: { name: 's' } }, 'Pood in version "v1" cannot be handled as a Pod: no kind "Pood" is registered for version "v1" in scheme "pkg/api/legacyscheme/scheme.go:30"'],
-    ['the endpoint\'s API version (AcceptsGroupVersion)', 'Deployment', { apiVersion: 'apps/v1beta2', kind: 'Deployment', metadata: { name: 'd' } }, 'the API version in the data (apps/v1beta2) does not match the expected API version (apps/v1)'],
+    [
+      'a Secret sent to the pods endpoint (no conversion Secret -> Pod)',
+      'Pod',
+      { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } },
+      'Secret in version "v1" cannot be handled as a Pod: converting (v1.Secret) to (core.Pod): unknown conversion',
+    ],
+    [
+      'an unregistered kind',
+      'Pod',
+      { apiVersion: 'v1', kind: 'Pood', metadata: { name: 's' } },
+      'Pood in version "v1" cannot be handled as a Pod: no kind "Pood" is registered for version "v1" in scheme "pkg/api/legacyscheme/scheme.go:30"',
+    ],
+    [
+      "the endpoint's API version (AcceptsGroupVersion)",
+      'Deployment',
+      { apiVersion: 'apps/v1beta2', kind: 'Deployment', metadata: { name: 'd' } },
+      'the API version in the data (apps/v1beta2) does not match the expected API version (apps/v1)',
+    ],
   ])('%s', (_rule, kind, body, message) => {
     expect(decodeError(kind, body)).toEqual({ code: 400, message });
   });

@@ -65,7 +65,11 @@ export interface Decoded {
 export function decodeObject(body: unknown, type: ResourceType, fieldValidation: FieldValidation): Decoded {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     const got = Array.isArray(body) ? 'array' : body === null ? 'null' : typeof body;
-    throw new SimError(400, 'BadRequest', `the object provided is unrecognized (must be of type ${type.kind}): couldn't get version/kind; json parse error: json: cannot unmarshal ${got} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (${JSON.stringify(body)?.slice(0, SUMMARY_LENGTH)})`);
+    throw new SimError(
+      400,
+      'BadRequest',
+      `the object provided is unrecognized (must be of type ${type.kind}): couldn't get version/kind; json parse error: json: cannot unmarshal ${got} into Go value of type struct { APIVersion string "json:\\"apiVersion,omitempty\\""; Kind string "json:\\"kind,omitempty\\"" } (${JSON.stringify(body)?.slice(0, SUMMARY_LENGTH)})`,
+    );
   }
   const raw = body as KObject;
   const expected = apiVersionOf(type);

@@ -7,24 +7,44 @@ import { fieldsOf, type FieldType } from './schema.js';
 
 /** Lists merged by key under strategic merge patch (x-kubernetes-patch-merge-key), as in the Go types. */
 const MERGE_KEYS: Record<string, string> = {
-  containers: 'name', initContainers: 'name', ephemeralContainers: 'name', volumes: 'name', env: 'name', volumeMounts: 'mountPath',
-  imagePullSecrets: 'name', ports: 'containerPort', hostAliases: 'ip', conditions: 'type', ownerReferences: 'uid', tolerations: 'key',
+  containers: 'name',
+  initContainers: 'name',
+  ephemeralContainers: 'name',
+  volumes: 'name',
+  env: 'name',
+  volumeMounts: 'mountPath',
+  imagePullSecrets: 'name',
+  ports: 'containerPort',
+  hostAliases: 'ip',
+  conditions: 'type',
+  ownerReferences: 'uid',
+  tolerations: 'key',
 };
 
 type Schema = Record<string, unknown>;
 
 function schemaOf(t: FieldType, ref: (model: string) => string, seen: Set<string>, field?: string): Schema {
   switch (t.kind) {
-    case 'string': return { type: 'string' };
-    case 'byte': return { type: 'string', format: 'byte' };
-    case 'date-time': return { type: 'string', format: 'date-time' };
-    case 'boolean': return { type: 'boolean' };
-    case 'integer': return { type: 'integer', format: t.format };
-    case 'number': return { type: 'number', format: 'double' };
-    case 'int-or-string': return { 'x-kubernetes-int-or-string': true };
-    case 'quantity': return { 'x-kubernetes-int-or-string': true, type: undefined, anyOf: [{ type: 'integer' }, { type: 'string' }] };
-    case 'any': return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
-    case 'map': return { type: 'object', additionalProperties: schemaOf(t.values, ref, seen) };
+    case 'string':
+      return { type: 'string' };
+    case 'byte':
+      return { type: 'string', format: 'byte' };
+    case 'date-time':
+      return { type: 'string', format: 'date-time' };
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'integer':
+      return { type: 'integer', format: t.format };
+    case 'number':
+      return { type: 'number', format: 'double' };
+    case 'int-or-string':
+      return { 'x-kubernetes-int-or-string': true };
+    case 'quantity':
+      return { 'x-kubernetes-int-or-string': true, type: undefined, anyOf: [{ type: 'integer' }, { type: 'string' }] };
+    case 'any':
+      return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+    case 'map':
+      return { type: 'object', additionalProperties: schemaOf(t.values, ref, seen) };
     case 'array': {
       const key = field ? MERGE_KEYS[field] : undefined;
       return { type: 'array', items: schemaOf(t.items, ref, seen), ...(key && t.items.kind === 'object' ? { 'x-kubernetes-patch-merge-key': key, 'x-kubernetes-patch-strategy': 'merge' } : {}) };
@@ -72,7 +92,10 @@ function paths(types: ResourceType[], ref: (model: string) => string, v3: boolea
     }
     out[collection] = {
       get: op('list', { parameters: [param('labelSelector'), param('fieldSelector'), param('limit', 'integer'), param('continue'), param('watch', 'boolean')] }),
-      post: op('post', v3 ? { ...body, parameters: [param('dryRun'), param('fieldManager'), param('fieldValidation')] } : { parameters: [...(body as { parameters: Schema[] }).parameters, param('dryRun'), param('fieldManager'), param('fieldValidation')] }),
+      post: op(
+        'post',
+        v3 ? { ...body, parameters: [param('dryRun'), param('fieldManager'), param('fieldValidation')] } : { parameters: [...(body as { parameters: Schema[] }).parameters, param('dryRun'), param('fieldManager'), param('fieldValidation')] },
+      ),
     };
     const patchBody = v3
       ? { requestBody: { content: Object.fromEntries(PATCH_TYPES.map((m) => [m, { schema: { type: 'object' } }])), required: true }, parameters: [param('dryRun'), param('fieldManager'), param('fieldValidation'), param('force', 'boolean')] }
@@ -94,7 +117,11 @@ export function openApiV3Index(): Record<string, unknown> {
   const gvs = [...new Set(RESOURCE_TYPES.map((t) => apiVersionOf(t)))];
   const entries = gvs.map((gv) => {
     const key = gv.includes('/') ? `apis/${gv}` : `api/${gv}`;
-    const hash = createHash('sha512').update(openApiV3Document(key) ?? '').digest('hex').slice(0, 128).toUpperCase();
+    const hash = createHash('sha512')
+      .update(openApiV3Document(key) ?? '')
+      .digest('hex')
+      .slice(0, 128)
+      .toUpperCase();
     return [key, { serverRelativeURL: `/openapi/v3/${key}?hash=${hash}` }];
   });
   return { paths: Object.fromEntries(entries) };

@@ -9,14 +9,27 @@ export function applyPatch(target: Json, patch: Json, contentType: string): Json
   if (type === 'application/json-patch+json') return jsonPatch(target, patch);
   if (type === 'application/merge-patch+json') return mergePatch(target, patch, false);
   if (type === 'application/strategic-merge-patch+json') return mergePatch(target, patch, true);
-  throw new SimError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`);
+  throw new SimError(
+    415,
+    'UnsupportedMediaType',
+    `the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml`,
+  );
 }
 
 /** The list keys strategic merge patch merges by (patchMergeKey in the Go types); other lists are replaced. */
 function mergeKeyOf(field: string, items: Json[]): string | undefined {
   const byField: Record<string, string> = {
-    containers: 'name', initContainers: 'name', ephemeralContainers: 'name', volumes: 'name', env: 'name', volumeMounts: 'mountPath',
-    imagePullSecrets: 'name', conditions: 'type', ownerReferences: 'uid', hostAliases: 'ip', tolerations: 'key',
+    containers: 'name',
+    initContainers: 'name',
+    ephemeralContainers: 'name',
+    volumes: 'name',
+    env: 'name',
+    volumeMounts: 'mountPath',
+    imagePullSecrets: 'name',
+    conditions: 'type',
+    ownerReferences: 'uid',
+    hostAliases: 'ip',
+    tolerations: 'key',
   };
   if (byField[field]) return byField[field];
   if (field === 'ports') return items.some((i) => i && typeof i === 'object' && 'containerPort' in i) ? 'containerPort' : 'port';
@@ -69,7 +82,10 @@ export function mergeApplied(live: Json, applied: Json): Json {
 function decodePointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw new SimError(422, 'Invalid', `invalid JSON patch path ${JSON.stringify(path)}`);
-  return path.slice(1).split('/').map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
 function jsonPatch(target: Json, ops: Json): Json {

@@ -102,11 +102,10 @@ export class Rbac {
   forbidden(a: AccessAttributes): SimError {
     const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
     const where = a.namespace ? ` in the namespace "${a.namespace}"` : ' at the cluster scope';
-    return new SimError(
-      403,
-      'Forbidden',
-      `${res}${a.name ? ` "${a.name}"` : ''} is forbidden: User "${this.user}" cannot ${a.verb} resource "${res}" in API group "${a.group}"${where}`,
-      { name: a.name, kind: a.resource, group: a.group || undefined },
-    );
+    return new SimError(403, 'Forbidden', `${res}${a.name ? ` "${a.name}"` : ''} is forbidden: User "${this.user}" cannot ${a.verb} resource "${res}" in API group "${a.group}"${where}`, {
+      name: a.name,
+      kind: a.resource,
+      group: a.group || undefined,
+    });
   }
 }

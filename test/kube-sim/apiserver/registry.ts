@@ -159,10 +159,20 @@ export class Registry {
     const current = this.store.get(type, namespace, name);
     const pre = options.preconditions ?? {};
     if (pre.uid && pre.uid !== current.metadata.uid) {
-      throw new SimError(409, 'Conflict', `Operation cannot be fulfilled on ${type.resource}${type.group ? '.' + type.group : ''} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`, { name, group: type.group || undefined, kind: type.resource });
+      throw new SimError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${type.resource}${type.group ? '.' + type.group : ''} "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`,
+        { name, group: type.group || undefined, kind: type.resource },
+      );
     }
     if (pre.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
-      throw new SimError(409, 'Conflict', `Operation cannot be fulfilled on ${type.resource}${type.group ? '.' + type.group : ''} "${name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`, { name, group: type.group || undefined, kind: type.resource });
+      throw new SimError(
+        409,
+        'Conflict',
+        `Operation cannot be fulfilled on ${type.resource}${type.group ? '.' + type.group : ''} "${name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
+        { name, group: type.group || undefined, kind: type.resource },
+      );
     }
     const next = structuredClone(current);
     const finalizers = new Set<string>(next.metadata.finalizers ?? []);

@@ -55,4 +55,3 @@ export function verbOf(method: string, route: Route, query: URLSearchParams): st
       return method.toLowerCase();
   }
 }
-

@@ -21,8 +21,13 @@ interface Attribute {
 
 /** Fields whose values are resource.Quantity (client-node types them as plain strings). */
 const QUANTITY_FIELDS = new Set([
-  'V1ResourceRequirements.limits', 'V1ResourceRequirements.requests', 'V1VolumeResourceRequirements.limits', 'V1VolumeResourceRequirements.requests',
-  'V1EmptyDirVolumeSource.sizeLimit', 'V1PersistentVolumeClaimStatus.capacity', 'V1PersistentVolumeClaimStatus.allocatedResources',
+  'V1ResourceRequirements.limits',
+  'V1ResourceRequirements.requests',
+  'V1VolumeResourceRequirements.limits',
+  'V1VolumeResourceRequirements.requests',
+  'V1EmptyDirVolumeSource.sizeLimit',
+  'V1PersistentVolumeClaimStatus.capacity',
+  'V1PersistentVolumeClaimStatus.allocatedResources',
 ]);
 
 function parseType(owner: string, attr: Attribute, type = attr.type): FieldType {
@@ -91,15 +96,25 @@ export function parseQuantity(value: unknown): { value: number } | { error: stri
 const jsonTypeOf = (v: unknown): string => (Array.isArray(v) ? 'array' : typeof v === 'object' ? 'object' : typeof v === 'boolean' ? 'bool' : typeof v);
 const goTypeOf = (t: FieldType): string => {
   switch (t.kind) {
-    case 'string': case 'date-time': return 'string';
-    case 'boolean': return 'bool';
-    case 'integer': return t.format;
-    case 'number': return 'float64';
-    case 'byte': return '[]uint8';
-    case 'array': return `[]${goTypeOf(t.items)}`;
-    case 'map': return `map[string]${goTypeOf(t.values)}`;
-    case 'object': return goTypeName(t.model);
-    default: return 'interface {}';
+    case 'string':
+    case 'date-time':
+      return 'string';
+    case 'boolean':
+      return 'bool';
+    case 'integer':
+      return t.format;
+    case 'number':
+      return 'float64';
+    case 'byte':
+      return '[]uint8';
+    case 'array':
+      return `[]${goTypeOf(t.items)}`;
+    case 'map':
+      return `map[string]${goTypeOf(t.values)}`;
+    case 'object':
+      return goTypeName(t.model);
+    default:
+      return 'interface {}';
   }
 };
 

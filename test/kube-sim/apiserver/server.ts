@@ -178,7 +178,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     const policy = (query.get('propagationPolicy') ?? body.propagationPolicy ?? (body.orphanDependents === true ? 'Orphan' : body.orphanDependents === false ? 'Background' : undefined)) as PropagationPolicy | undefined;
     if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
       throw new SimError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`, {
-        group: 'meta.k8s.io', kind: 'DeleteOptions', causes: [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"` }],
+        group: 'meta.k8s.io',
+        kind: 'DeleteOptions',
+        causes: [{ reason: 'FieldValueNotSupported', field: 'propagationPolicy', message: `Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"` }],
       });
     }
     const graceText = query.get('gracePeriodSeconds') ?? body.gracePeriodSeconds;
@@ -189,8 +191,7 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     return { propagationPolicy: policy, gracePeriodSeconds, preconditions: body.preconditions, dryRun };
   };
 
-  const deletedStatus = (type: ResourceType, obj: KObject): KObject =>
-    statusBody(200, '', '', { name: obj.metadata.name, kind: type.resource, group: type.group || undefined, uid: obj.metadata.uid } as never);
+  const deletedStatus = (type: ResourceType, obj: KObject): KObject => statusBody(200, '', '', { name: obj.metadata.name, kind: type.resource, group: type.group || undefined, uid: obj.metadata.uid } as never);
 
   const handle = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const method = req.method ?? 'GET';
@@ -318,7 +319,9 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     const manager = query.get('fieldManager');
     if (!manager) {
       throw new SimError(422, 'Invalid', `PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`, {
-        group: 'meta.k8s.io', kind: 'PatchOptions', causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
+        group: 'meta.k8s.io',
+        kind: 'PatchOptions',
+        causes: [{ reason: 'FieldValueRequired', message: 'Required value: is required for apply patch', field: 'fieldManager' }],
       });
     }
     const body = parseBody(text, 'application/apply-patch+yaml', type);
@@ -351,7 +354,12 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       apiVersion: 'autoscaling/v1',
       metadata: { name, namespace: ns, uid: o.metadata.uid, resourceVersion: o.metadata.resourceVersion, creationTimestamp: o.metadata.creationTimestamp },
       spec: { replicas: o.spec?.replicas ?? 0 },
-      status: { replicas: o.status?.replicas ?? 0, selector: Object.entries((o.spec?.selector?.matchLabels ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',') },
+      status: {
+        replicas: o.status?.replicas ?? 0,
+        selector: Object.entries((o.spec?.selector?.matchLabels ?? {}) as Record<string, string>)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(','),
+      },
     });
     const current = store.get(type, ns, name);
     if (method === 'GET') return sendJson(res, 200, toScale(current));
@@ -363,11 +371,18 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
     const replicas = scale?.spec?.replicas;
     if (!Number.isInteger(replicas) || replicas < 0) {
       throw new SimError(422, 'Invalid', `Scale.autoscaling "${name}" is invalid: spec.replicas: Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0`, {
-        name, group: 'autoscaling', kind: 'Scale', causes: [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0` }],
+        name,
+        group: 'autoscaling',
+        kind: 'Scale',
+        causes: [{ reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas ?? null)}: must be greater than or equal to 0` }],
       });
     }
     if (scale.metadata?.resourceVersion && scale.metadata.resourceVersion !== current.metadata.resourceVersion && method === 'PUT') {
-      throw new SimError(409, 'Conflict', `Operation cannot be fulfilled on ${type.resource}.${type.group} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, group: type.group, kind: type.resource });
+      throw new SimError(409, 'Conflict', `Operation cannot be fulfilled on ${type.resource}.${type.group} "${name}": the object has been modified; please apply your changes to the latest version and try again`, {
+        name,
+        group: type.group,
+        kind: type.resource,
+      });
     }
     const updated = registry.update(type, ns, name, { ...current, spec: { ...current.spec, replicas } }, { dryRun });
     return sendJson(res, 200, toScale(updated));
@@ -409,7 +424,10 @@ export async function startKubeSim(options: KubeSimOptions = {}): Promise<KubeSi
       const text = JSON.stringify(body);
       socket.end(
         `HTTP/1.1 ${code} ${STATUS_CODES[code]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\n` +
-          Object.entries(headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') + `\r\n${text}`,
+          Object.entries(headers)
+            .map(([k, v]) => `${k}: ${v}\r\n`)
+            .join('') +
+          `\r\n${text}`,
       );
     };
     try {

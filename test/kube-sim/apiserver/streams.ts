@@ -12,8 +12,7 @@ export function chooseProtocol(offered: Set<string>): string | false {
   return CHANNEL_PROTOCOLS.find((p) => offered.has(p)) ?? false;
 }
 
-const frame = (channel: number, data: Buffer | string): Buffer =>
-  Buffer.concat([Buffer.from([channel]), typeof data === 'string' ? Buffer.from(data) : data]);
+const frame = (channel: number, data: Buffer | string): Buffer => Buffer.concat([Buffer.from([channel]), typeof data === 'string' ? Buffer.from(data) : data]);
 
 function exitStatus(command: string[], code: number): Record<string, unknown> {
   if (code === 0) return { metadata: {}, status: 'Success' };

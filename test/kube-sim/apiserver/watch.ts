@@ -7,10 +7,7 @@ import type { ResourceType } from '../store/types.js';
 import type { Faults } from './rbac.js';
 import type { LogBuffer } from '../kubelet/kubelet.js';
 
-export function serveWatch(
-  store: Store, faults: Faults, res: ServerResponse, type: ResourceType, ns: string | undefined,
-  labels: LabelRequirement[], fields: FieldRequirement[], query: URLSearchParams,
-): void {
+export function serveWatch(store: Store, faults: Faults, res: ServerResponse, type: ResourceType, ns: string | undefined, labels: LabelRequirement[], fields: FieldRequirement[], query: URLSearchParams): void {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' });
   res.flushHeaders();
   const watcher: Watcher = { type, namespace: ns, labels, fields, send: (e) => res.write(JSON.stringify(e) + '\n') };

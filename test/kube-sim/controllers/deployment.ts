@@ -112,9 +112,15 @@ export class ReplicaSetController extends Reconciler {
       availableReplicas: now.filter((p) => isAvailable(p, minReady)).length,
       observedGeneration: rs.metadata.generation,
     };
-    this.registry.mutate(RS, namespace, name, (x) => {
-      x.status = Object.fromEntries(Object.entries(status).filter(([k, v]) => v !== 0 || k === 'replicas'));
-    }, rs.metadata.uid);
+    this.registry.mutate(
+      RS,
+      namespace,
+      name,
+      (x) => {
+        x.status = Object.fromEntries(Object.entries(status).filter(([k, v]) => v !== 0 || k === 'replicas'));
+      },
+      rs.metadata.uid,
+    );
     return now.length !== want || status.availableReplicas < now.filter(isReady).length;
   }
 }
@@ -244,32 +250,38 @@ export class DeploymentController extends Reconciler {
     const unavailableReplicas = Math.max(0, replicas - status.availableReplicas);
     const complete = status.updatedReplicas === replicas && status.replicas === replicas && status.availableReplicas === replicas && (newRs.status?.observedGeneration ?? 0) >= (newRs.metadata.generation ?? 1);
     const ts = nowTimestamp();
-    this.registry.mutate(DEPLOYMENT, namespace, name, (x) => {
-      const prev = (x.status ?? {}) as KObject;
-      const conditions = ((prev.conditions ?? []) as KObject[]).map((c) => ({ ...c }));
-      const set = (type: string, status: string, reason: string, message: string, touch: boolean): void => {
-        const c = conditions.find((k) => k.type === type);
-        if (!c) conditions.push({ type, status, lastUpdateTime: ts, lastTransitionTime: ts, reason, message });
-        else {
-          if (c.status !== status) c.lastTransitionTime = ts;
-          if (touch || c.status !== status || c.reason !== reason) c.lastUpdateTime = ts;
-          Object.assign(c, { status, reason, message });
+    this.registry.mutate(
+      DEPLOYMENT,
+      namespace,
+      name,
+      (x) => {
+        const prev = (x.status ?? {}) as KObject;
+        const conditions = ((prev.conditions ?? []) as KObject[]).map((c) => ({ ...c }));
+        const set = (type: string, status: string, reason: string, message: string, touch: boolean): void => {
+          const c = conditions.find((k) => k.type === type);
+          if (!c) conditions.push({ type, status, lastUpdateTime: ts, lastTransitionTime: ts, reason, message });
+          else {
+            if (c.status !== status) c.lastTransitionTime = ts;
+            if (touch || c.status !== status || c.reason !== reason) c.lastUpdateTime = ts;
+            Object.assign(c, { status, reason, message });
+          }
+        };
+        const minAvailable = replicas - unavailable;
+        if (status.availableReplicas >= minAvailable) set('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', false);
+        else set('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', false);
+        const rsName = newRs!.metadata.name;
+        const countsChanged = [prev.replicas, prev.updatedReplicas, prev.readyReplicas, prev.availableReplicas].map((n) => n ?? 0).join() !== [status.replicas, status.updatedReplicas, status.readyReplicas, status.availableReplicas].join();
+        const progressing = conditions.find((c) => c.type === 'Progressing');
+        if (complete) set('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`, false);
+        else if (createdNew) set('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${rsName}"`, true);
+        else if (progressed || countsChanged || !progressing || progressing.reason === 'NewReplicaSetAvailable') set('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`, true);
+        else if (progressing.reason !== 'ProgressDeadlineExceeded' && Date.now() - Date.parse(progressing.lastUpdateTime) > (d.spec.progressDeadlineSeconds ?? 600) * 1000) {
+          set('Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`, true);
         }
-      };
-      const minAvailable = replicas - unavailable;
-      if (status.availableReplicas >= minAvailable) set('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.', false);
-      else set('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.', false);
-      const rsName = newRs!.metadata.name;
-      const countsChanged = [prev.replicas, prev.updatedReplicas, prev.readyReplicas, prev.availableReplicas].map((n) => n ?? 0).join() !== [status.replicas, status.updatedReplicas, status.readyReplicas, status.availableReplicas].join();
-      const progressing = conditions.find((c) => c.type === 'Progressing');
-      if (complete) set('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${rsName}" has successfully progressed.`, false);
-      else if (createdNew) set('Progressing', 'True', 'NewReplicaSetCreated', `Created new replica set "${rsName}"`, true);
-      else if (progressed || countsChanged || !progressing || progressing.reason === 'NewReplicaSetAvailable') set('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${rsName}" is progressing.`, true);
-      else if (progressing.reason !== 'ProgressDeadlineExceeded' && Date.now() - Date.parse(progressing.lastUpdateTime) > (d.spec.progressDeadlineSeconds ?? 600) * 1000) {
-        set('Progressing', 'False', 'ProgressDeadlineExceeded', `ReplicaSet "${rsName}" has timed out progressing.`, true);
-      }
-      x.status = { ...Object.fromEntries(Object.entries(status).filter(([k, v]) => v !== 0 || k === 'observedGeneration' || k === 'replicas')), ...(unavailableReplicas ? { unavailableReplicas } : {}), conditions };
-    }, d.metadata.uid);
+        x.status = { ...Object.fromEntries(Object.entries(status).filter(([k, v]) => v !== 0 || k === 'observedGeneration' || k === 'replicas')), ...(unavailableReplicas ? { unavailableReplicas } : {}), conditions };
+      },
+      d.metadata.uid,
+    );
     return !complete;
   }
 }

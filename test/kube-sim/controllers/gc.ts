@@ -75,9 +75,15 @@ export class GarbageCollector {
   }
 
   private dropFinalizer(type: ResourceType, o: KObject, finalizer: string): void {
-    this.registry.mutate(type, o.metadata.namespace, o.metadata.name, (x) => {
-      x.metadata.finalizers = ((x.metadata.finalizers ?? []) as string[]).filter((f) => f !== finalizer);
-      if (!x.metadata.finalizers.length) delete x.metadata.finalizers;
-    }, o.metadata.uid);
+    this.registry.mutate(
+      type,
+      o.metadata.namespace,
+      o.metadata.name,
+      (x) => {
+        x.metadata.finalizers = ((x.metadata.finalizers ?? []) as string[]).filter((f) => f !== finalizer);
+        if (!x.metadata.finalizers.length) delete x.metadata.finalizers;
+      },
+      o.metadata.uid,
+    );
   }
 }

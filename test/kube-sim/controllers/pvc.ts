@@ -10,9 +10,15 @@ export class PvcBinder {
   observe(type: ResourceType, event: WatchEvent): void {
     if (type.kind !== 'PersistentVolumeClaim' || event.type !== 'ADDED') return;
     const o = event.object;
-    this.registry.mutate(type, o.metadata.namespace, o.metadata.name, (pvc) => {
-      pvc.spec.volumeName = `pvc-${pvc.metadata.uid}`;
-      pvc.status = { phase: 'Bound', accessModes: pvc.spec.accessModes, capacity: { storage: pvc.spec.resources?.requests?.storage } };
-    }, o.metadata.uid);
+    this.registry.mutate(
+      type,
+      o.metadata.namespace,
+      o.metadata.name,
+      (pvc) => {
+        pvc.spec.volumeName = `pvc-${pvc.metadata.uid}`;
+        pvc.status = { phase: 'Bound', accessModes: pvc.spec.accessModes, capacity: { storage: pvc.spec.resources?.requests?.storage } };
+      },
+      o.metadata.uid,
+    );
   }
 }

@@ -23,16 +23,61 @@ export interface KanikoHost {
 export const KANIKO_REQUIRED_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'SETGID', 'SETUID', 'SETFCAP'];
 
 const VALUE_FLAGS = new Set([
-  'dockerfile', 'context', 'destination', 'build-arg', 'label', 'digest-file', 'image-name-with-digest-file',
-  'image-name-tag-with-digest-file', 'cache-repo', 'cache-ttl', 'cache-dir', 'push-retry', 'insecure-registry',
-  'skip-tls-verify-registry', 'registry-mirror', 'target', 'verbosity', 'log-format', 'snapshot-mode', 'snapshotMode',
-  'tar-path', 'tarPath', 'oci-layout-path', 'custom-platform', 'customPlatform', 'context-sub-path', 'image-fs-extract-retry',
-  'registry-certificate', 'kaniko-dir', 'ignore-path', 'compression', 'compression-level', 'git', 'image-download-retry',
+  'dockerfile',
+  'context',
+  'destination',
+  'build-arg',
+  'label',
+  'digest-file',
+  'image-name-with-digest-file',
+  'image-name-tag-with-digest-file',
+  'cache-repo',
+  'cache-ttl',
+  'cache-dir',
+  'push-retry',
+  'insecure-registry',
+  'skip-tls-verify-registry',
+  'registry-mirror',
+  'target',
+  'verbosity',
+  'log-format',
+  'snapshot-mode',
+  'snapshotMode',
+  'tar-path',
+  'tarPath',
+  'oci-layout-path',
+  'custom-platform',
+  'customPlatform',
+  'context-sub-path',
+  'image-fs-extract-retry',
+  'registry-certificate',
+  'kaniko-dir',
+  'ignore-path',
+  'compression',
+  'compression-level',
+  'git',
+  'image-download-retry',
 ]);
 const BOOL_FLAGS = new Set([
-  'insecure', 'insecure-pull', 'skip-tls-verify', 'skip-tls-verify-pull', 'cache', 'cache-copy-layers', 'cache-run-layers',
-  'no-push', 'reproducible', 'single-snapshot', 'cleanup', 'use-new-run', 'force', 'log-timestamp', 'skip-unused-stages',
-  'ignore-var-run', 'compressed-caching', 'skip-default-registry-fallback', 'push-ignore-immutable-tag-errors',
+  'insecure',
+  'insecure-pull',
+  'skip-tls-verify',
+  'skip-tls-verify-pull',
+  'cache',
+  'cache-copy-layers',
+  'cache-run-layers',
+  'no-push',
+  'reproducible',
+  'single-snapshot',
+  'cleanup',
+  'use-new-run',
+  'force',
+  'log-timestamp',
+  'skip-unused-stages',
+  'ignore-var-run',
+  'compressed-caching',
+  'skip-default-registry-fallback',
+  'push-ignore-immutable-tag-errors',
 ]);
 const SHORT: Record<string, string> = { f: 'dockerfile', c: 'context', d: 'destination', v: 'verbosity' };
 
@@ -127,8 +172,19 @@ export async function emulateKaniko(args: string[], host: KanikoHost): Promise<n
     const iidFile = join(work, 'iid');
     host.log(`INFO Building ${dockerArgDisplay(dockerfileArg)} in ${context}\n`);
     const budArgs = [
-      '--storage-driver', 'vfs', 'bud', '--isolation', 'chroot', '--format', 'docker', '--iidfile', iidFile,
-      '-f', dockerfile, ...auth, ...(pullInsecure ? ['--tls-verify=false'] : []),
+      '--storage-driver',
+      'vfs',
+      'bud',
+      '--isolation',
+      'chroot',
+      '--format',
+      'docker',
+      '--iidfile',
+      iidFile,
+      '-f',
+      dockerfile,
+      ...auth,
+      ...(pullInsecure ? ['--tls-verify=false'] : []),
       ...many(flags, 'build-arg').flatMap((a) => ['--build-arg', a]),
       ...many(flags, 'label').flatMap((l) => ['--label', l]),
       ...(one(flags, 'target') ? ['--target', one(flags, 'target')!] : []),
@@ -147,11 +203,11 @@ export async function emulateKaniko(args: string[], host: KanikoHost): Promise<n
           let code = 1;
           for (let attempt = 0; attempt <= retries && code !== 0; attempt++) {
             if (attempt > 0) host.log(`INFO Retrying push to ${destination} (attempt ${attempt + 1})\n`);
-            code = await host.run('buildah', [
-              '--storage-driver', 'vfs', 'push', '--digestfile', digestFile, ...auth,
-              ...(pushInsecure || insecure.has(registryHost(destination)) ? ['--tls-verify=false'] : []),
-              imageId, `docker://${destination}`,
-            ], env);
+            code = await host.run(
+              'buildah',
+              ['--storage-driver', 'vfs', 'push', '--digestfile', digestFile, ...auth, ...(pushInsecure || insecure.has(registryHost(destination)) ? ['--tls-verify=false'] : []), imageId, `docker://${destination}`],
+              env,
+            );
           }
           if (code !== 0) return fail(`failed to push to destination ${destination}`);
           digest = readFileSync(digestFile, 'utf8').trim();

@@ -143,10 +143,12 @@ export class Kubelet {
       } else if (!this.terminating.has(pod.metadata.uid)) {
         // Graceful deletion: stop the containers, then confirm so the API server removes the pod.
         this.terminating.add(pod.metadata.uid);
-        this.track(this.stopPod(pod.metadata.uid).then(() => {
-          this.registry.removeNow(POD, pod.metadata.namespace, pod.metadata.name, pod.metadata.uid);
-          this.terminating.delete(pod.metadata.uid);
-        }));
+        this.track(
+          this.stopPod(pod.metadata.uid).then(() => {
+            this.registry.removeNow(POD, pod.metadata.namespace, pod.metadata.name, pod.metadata.uid);
+            this.terminating.delete(pod.metadata.uid);
+          }),
+        );
       }
     });
   }
@@ -208,24 +210,40 @@ export class Kubelet {
     const spec = pod.spec as KObject;
     const initSpecs = (spec.initContainers ?? []) as KObject[];
     const mainSpecs = (spec.containers ?? []) as KObject[];
-    for (const [list, init] of [[initSpecs, true], [mainSpecs, false]] as const) {
+    for (const [list, init] of [
+      [initSpecs, true],
+      [mainSpecs, false],
+    ] as const) {
       for (const c of list) {
         const rootDir = join(rt.dir, 'containers', c.name);
         mkdirSync(rootDir, { recursive: true });
         rt.containers.set(c.name, {
-          name: c.name, init, spec: c, log: new LogBuffer(), mountArgs: [], state: 'waiting',
-          terminationFile: join(rootDir, 'termination-log'), rootDir, execs: new Set(), restarts: 0,
+          name: c.name,
+          init,
+          spec: c,
+          log: new LogBuffer(),
+          mountArgs: [],
+          state: 'waiting',
+          terminationFile: join(rootDir, 'termination-log'),
+          rootDir,
+          execs: new Set(),
+          restarts: 0,
         });
       }
     }
     const waiting = (reason: string): KObject => ({ waiting: { reason } });
     const statusOf = (c: KObject, reason: string): KObject => ({
-      name: c.name, state: waiting(reason), lastState: {}, ready: false, restartCount: 0, image: c.image, imageID: '', started: false,
+      name: c.name,
+      state: waiting(reason),
+      lastState: {},
+      ready: false,
+      restartCount: 0,
+      image: c.image,
+      imageID: '',
+      started: false,
     });
     const limits = mainSpecs.map((c) => c.resources ?? {});
-    const qos = limits.every((r) => r.limits?.cpu && r.limits?.memory && JSON.stringify(r.limits) === JSON.stringify(r.requests ?? r.limits))
-      ? 'Guaranteed'
-      : limits.some((r) => r.limits || r.requests) ? 'Burstable' : 'BestEffort';
+    const qos = limits.every((r) => r.limits?.cpu && r.limits?.memory && JSON.stringify(r.limits) === JSON.stringify(r.requests ?? r.limits)) ? 'Guaranteed' : limits.some((r) => r.limits || r.requests) ? 'Burstable' : 'BestEffort';
     await sleep(5);
     this.updatePod(rt, (p) => {
       p.spec.nodeName ??= 'kube-sim-node';
@@ -375,9 +393,7 @@ export class Kubelet {
       if (resolved.code !== 0) await this.pullBackOff(rt, c, pullError(image, resolved.output));
       c.resolved = true;
     }
-    c.mountArgs = ((c.spec.volumeMounts ?? []) as KObject[]).flatMap((m) => [
-      '-v', `${join(rt.volumes.get(m.name)!, m.subPath ?? '')}:${m.mountPath}${m.readOnly ? ':ro' : ''}`,
-    ]);
+    c.mountArgs = ((c.spec.volumeMounts ?? []) as KObject[]).flatMap((m) => ['-v', `${join(rt.volumes.get(m.name)!, m.subPath ?? '')}:${m.mountPath}${m.readOnly ? ':ro' : ''}`]);
     let command: string[] = [];
     if (!kaniko) {
       const name = `kube-sim-${rt.uid.slice(0, 8)}-${c.name}`;
@@ -402,9 +418,18 @@ export class Kubelet {
     c.startedAt = startedAt;
     c.state = 'running';
     const probed = !c.init && !!c.spec.readinessProbe;
-    this.setContainerStatus(rt, c, { running: { startedAt } }, {
-      ready: !c.init && !probed, started: true, restartCount: c.restarts, containerID: `containerd://${rt.uid.replace(/-/g, '')}${c.name}`.slice(0, 77), imageID: image,
-    });
+    this.setContainerStatus(
+      rt,
+      c,
+      { running: { startedAt } },
+      {
+        ready: !c.init && !probed,
+        started: true,
+        restartCount: c.restarts,
+        containerID: `containerd://${rt.uid.replace(/-/g, '')}${c.name}`.slice(0, 77),
+        imageID: image,
+      },
+    );
     this.event(rt, 'Normal', 'Created', `Created container ${c.name}`, c);
     this.event(rt, 'Normal', 'Started', `Started container ${c.name}`, c);
     this.onContainerStarted?.({ namespace: rt.namespace, name: rt.name }, c.name);
@@ -451,13 +476,24 @@ export class Kubelet {
         },
       });
     } else {
-      const child = this.spawnTracked(rt, 'buildah', [
-        ...BUILDAH, 'run', '--isolation', 'chroot', ...c.mountArgs,
-        ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
-        ...(c.spec.workingDir ? ['--workingdir', c.spec.workingDir] : []),
-        ...securityArgs(podSpec, c.spec),
-        c.workingContainer!, '--', ...command,
-      ], { stdin: c.spec.stdin === true });
+      const child = this.spawnTracked(
+        rt,
+        'buildah',
+        [
+          ...BUILDAH,
+          'run',
+          '--isolation',
+          'chroot',
+          ...c.mountArgs,
+          ...Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]),
+          ...(c.spec.workingDir ? ['--workingdir', c.spec.workingDir] : []),
+          ...securityArgs(podSpec, c.spec),
+          c.workingContainer!,
+          '--',
+          ...command,
+        ],
+        { stdin: c.spec.stdin === true },
+      );
       own.add(child);
       c.main = child;
       child.stdout!.on('data', (d: Buffer) => c.log.write(d));
@@ -526,9 +562,14 @@ export class Kubelet {
       c.restarts++;
       this.event(rt, 'Warning', 'BackOff', 'Back-off restarting failed container', c);
       const delay = Math.min(this.crashBackoffMs * 2 ** (c.restarts - 1), this.crashBackoffMaxMs);
-      this.setContainerStatus(rt, c, {
-        waiting: { reason: 'CrashLoopBackOff', message: `back-off ${formatDelay(delay)} restarting failed container=${c.name} pod=${rt.name}_${rt.namespace}(${rt.uid})` },
-      }, { lastState: { terminated: c.lastTerminated }, restartCount: c.restarts, ready: false, started: false });
+      this.setContainerStatus(
+        rt,
+        c,
+        {
+          waiting: { reason: 'CrashLoopBackOff', message: `back-off ${formatDelay(delay)} restarting failed container=${c.name} pod=${rt.name}_${rt.namespace}(${rt.uid})` },
+        },
+        { lastState: { terminated: c.lastTerminated }, restartCount: c.restarts, ready: false, started: false },
+      );
       c.previousLog = c.log;
       await Promise.race([sleep(delay), untilAborted(rt)]);
       c.log = new LogBuffer();
@@ -578,9 +619,12 @@ export class Kubelet {
     clearTimeout(rt.deadline);
     if (seconds === undefined) return;
     const elapsed = Date.now() - rt.startedAt;
-    rt.deadline = setTimeout(() => {
-      void this.failPod(rt, 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
-    }, Math.max(0, seconds * 1000 - elapsed));
+    rt.deadline = setTimeout(
+      () => {
+        void this.failPod(rt, 'DeadlineExceeded', 'Pod was active on the node longer than the specified deadline');
+      },
+      Math.max(0, seconds * 1000 - elapsed),
+    );
   }
 
   /** The pod's imagePullSecrets merged into one auth file (missing secrets are skipped, as the kubelet does). */
@@ -710,21 +754,28 @@ export class Kubelet {
     clearTimeout(rt.deadline);
     await this.teardown(rt);
     this.pods.delete(rt.uid);
-    this.registry.mutate(POD, rt.namespace, rt.name, (p) => {
-      p.status.phase = 'Failed';
-      p.status.reason = reason;
-      p.status.message = message;
-      for (const s of [...(p.status.initContainerStatuses ?? []), ...(p.status.containerStatuses ?? [])] as KObject[]) {
-        if (s.state.running) {
-          s.state = reason === 'Evicted'
-            ? { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', startedAt: s.state.running.startedAt, finishedAt: now() } }
-            : { terminated: { exitCode: 137, reason: 'Error', startedAt: s.state.running.startedAt, finishedAt: now() } };
+    this.registry.mutate(
+      POD,
+      rt.namespace,
+      rt.name,
+      (p) => {
+        p.status.phase = 'Failed';
+        p.status.reason = reason;
+        p.status.message = message;
+        for (const s of [...(p.status.initContainerStatuses ?? []), ...(p.status.containerStatuses ?? [])] as KObject[]) {
+          if (s.state.running) {
+            s.state =
+              reason === 'Evicted'
+                ? { terminated: { exitCode: 137, reason: 'ContainerStatusUnknown', message: 'The container could not be located when the pod was terminated', startedAt: s.state.running.startedAt, finishedAt: now() } }
+                : { terminated: { exitCode: 137, reason: 'Error', startedAt: s.state.running.startedAt, finishedAt: now() } };
+          }
+          s.ready = false;
         }
-        s.ready = false;
-      }
-      setCondition(p, 'Ready', false);
-      setCondition(p, 'ContainersReady', false);
-    }, rt.uid);
+        setCondition(p, 'Ready', false);
+        setCondition(p, 'ContainersReady', false);
+      },
+      rt.uid,
+    );
   }
 
   async stop(): Promise<void> {
@@ -816,9 +867,7 @@ export function securityArgs(podSpec: KObject, container: KObject): string[] {
   const caps = effectiveCapabilities(sc);
   // buildah applies `--cap-drop all` after every add, so each capability outside the set is dropped by name.
   const known = [...new Set([...DEFAULT_CAPABILITIES, ...BUILDAH_DEFAULT_CAPABILITIES])];
-  const args = caps === 'all'
-    ? []
-    : [...known.filter((c) => !caps.has(c)).flatMap((c) => ['--cap-drop', `CAP_${c}`]), ...[...caps].flatMap((c) => ['--cap-add', `CAP_${c}`])];
+  const args = caps === 'all' ? [] : [...known.filter((c) => !caps.has(c)).flatMap((c) => ['--cap-drop', `CAP_${c}`]), ...[...caps].flatMap((c) => ['--cap-add', `CAP_${c}`])];
   const uid = sc.runAsUser ?? psc.runAsUser;
   const gid = sc.runAsGroup ?? psc.runAsGroup;
   if (uid !== undefined) args.push('--user', gid !== undefined ? `${uid}:${gid}` : String(uid));

@@ -34,19 +34,13 @@ export function statusBody(code: number, reason: string, message: string, detail
   };
 }
 
-export const notFound = (resource: string, name: string, group = ''): SimError =>
-  new SimError(404, 'NotFound', `${resource}${group ? '.' + group : ''} "${name}" not found`, { name, kind: resource, group: group || undefined });
+export const notFound = (resource: string, name: string, group = ''): SimError => new SimError(404, 'NotFound', `${resource}${group ? '.' + group : ''} "${name}" not found`, { name, kind: resource, group: group || undefined });
 
 export const alreadyExists = (resource: string, name: string, group = ''): SimError =>
   new SimError(409, 'AlreadyExists', `${resource}${group ? '.' + group : ''} "${name}" already exists`, { name, kind: resource, group: group || undefined });
 
 export const conflict = (resource: string, name: string, group = ''): SimError =>
-  new SimError(
-    409,
-    'Conflict',
-    `Operation cannot be fulfilled on ${resource}${group ? "." + group : ""} "${name}": the object has been modified; please apply your changes to the latest version and try again`,
-    { name, kind: resource },
-  );
+  new SimError(409, 'Conflict', `Operation cannot be fulfilled on ${resource}${group ? '.' + group : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`, { name, kind: resource });
 
 export const badRequest = (message: string): SimError => new SimError(400, 'BadRequest', message);
 

@@ -69,12 +69,7 @@ export class Store {
   }
 
   private watcherWants(w: Watcher, e: LoggedEvent): boolean {
-    return (
-      w.type === e.type_ &&
-      (w.namespace === undefined || e.object.metadata.namespace === w.namespace) &&
-      matchesLabels(w.labels, e.object.metadata.labels) &&
-      matchesFields(w.fields, e.object)
-    );
+    return w.type === e.type_ && (w.namespace === undefined || e.object.metadata.namespace === w.namespace) && matchesLabels(w.labels, e.object.metadata.labels) && matchesFields(w.fields, e.object);
   }
 
   /** Stores a new object (the caller checked it does not exist); assigns its resourceVersion. */

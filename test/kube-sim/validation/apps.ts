@@ -39,7 +39,7 @@ function intOrPercent(errs: ErrorList, field: string, value: unknown): number | 
   }
   const m = /^(\d+)%$/.exec(String(value));
   if (!m) {
-    errs.push(invalid(field, value, 'a valid percent string must be a numeric string followed by an ending \'%\' (e.g. \'1%\',  or \'93%\', regex used for validation is \'[0-9]+%\')'));
+    errs.push(invalid(field, value, "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')"));
     return undefined;
   }
   if (Number(m[1]) > 100) errs.push(invalid(field, value, 'must not be greater than 100%'));

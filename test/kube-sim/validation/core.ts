@@ -54,7 +54,10 @@ function validateResources(resources: KObject | undefined, field: string): Error
   if (!resources) return errs;
   const limits = (resources.limits ?? {}) as Record<string, string>;
   const requests = (resources.requests ?? {}) as Record<string, string>;
-  for (const [kind, map] of [['limits', limits], ['requests', requests]] as const) {
+  for (const [kind, map] of [
+    ['limits', limits],
+    ['requests', requests],
+  ] as const) {
     for (const [name, value] of Object.entries(map)) {
       const at = `${field}.${kind}[${name}]`;
       if (!STANDARD_RESOURCES.includes(name) && !name.startsWith('hugepages-') && !name.includes('/')) {
@@ -231,7 +234,12 @@ export function validatePodUpdate(next: KObject, old: KObject): ErrorList {
       terminationGracePeriodSeconds: 0,
     });
   if (mutable(spec) !== mutable(prev)) {
-    errs.push(forbidden('spec', 'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)'));
+    errs.push(
+      forbidden(
+        'spec',
+        'pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)',
+      ),
+    );
   }
   const oldTolerations = JSON.stringify(prev.tolerations ?? []);
   const kept = JSON.stringify((spec.tolerations ?? []).slice(0, (prev.tolerations ?? []).length));
@@ -351,7 +359,7 @@ export function validateService(svc: KObject): ErrorList {
     const tp = p.targetPort;
     if (typeof tp === 'number' && (tp < 1 || tp > 65535)) errs.push(invalid(`${at}.targetPort`, tp, inRange(1, 65535)));
     if (typeof tp === 'string') each(errs, `${at}.targetPort`, tp, portName(tp));
-    if (p.nodePort !== undefined && spec.type !== 'NodePort' && spec.type !== 'LoadBalancer') errs.push(forbidden(`${at}.nodePort`, 'may not be used when `type` is \'ClusterIP\''));
+    if (p.nodePort !== undefined && spec.type !== 'NodePort' && spec.type !== 'LoadBalancer') errs.push(forbidden(`${at}.nodePort`, "may not be used when `type` is 'ClusterIP'"));
   });
   errs.push(...validateLabels(spec.selector, 'spec.selector'));
   if (spec.sessionAffinity !== undefined && !['ClientIP', 'None'].includes(spec.sessionAffinity)) errs.push(notSupported('spec.sessionAffinity', spec.sessionAffinity, ['ClientIP', 'None']));

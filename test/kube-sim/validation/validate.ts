@@ -4,8 +4,19 @@ import type { KObject, ResourceType } from '../store/types.js';
 import { invalidError, type ErrorList } from './field.js';
 import { validateObjectMetaUpdate } from './meta.js';
 import {
-  validateConfigMap, validateConfigMapUpdate, validateEvent, validateNamespace, validatePersistentVolumeClaim, validatePersistentVolumeClaimUpdate,
-  validatePod, validatePodUpdate, validateSecret, validateSecretUpdate, validateService, validateServiceAccount, validateServiceUpdate,
+  validateConfigMap,
+  validateConfigMapUpdate,
+  validateEvent,
+  validateNamespace,
+  validatePersistentVolumeClaim,
+  validatePersistentVolumeClaimUpdate,
+  validatePod,
+  validatePodUpdate,
+  validateSecret,
+  validateSecretUpdate,
+  validateService,
+  validateServiceAccount,
+  validateServiceUpdate,
 } from './core.js';
 import { validateDeployment, validateDeploymentUpdate, validateReplicaSet, validateReplicaSetUpdate, validateSelfSubjectAccessReview } from './apps.js';
 
