@@ -36,6 +36,8 @@ beforeAll(async () => {
   [sim, registry] = await Promise.all([startKubeSim({ namespaces: [ns] }), startRegistry()]);
   busybox = `${registry.host}/library/busybox:1.36`;
   await pushBusyboxImage(busybox);
+  // The simulator's kubelet resolves the executor image like any other: it must be in the registry.
+  execFileSync('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${busybox}`, `docker://${registry.host}/osscontainertools/kaniko:v1.28.5`], { stdio: 'ignore' });
   client = new KubeClient({ kubeConfig: sim.kubeConfig(), retry: { attempts: 5, baseDelayMs: 50, maxDelayMs: 400, maxRetryAfterMs: 1500 } });
   work = mkdtempSync(join(tmpdir(), 'bi-sources-kaniko-'));
   git(work, 'init', '--quiet', '--bare', '--initial-branch=main', 'handler.git');

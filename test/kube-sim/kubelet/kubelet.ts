@@ -877,11 +877,12 @@ export function securityArgs(podSpec: KObject, container: KObject): string[] {
 /** A pull failure in containerd's words (the message kubectl describe shows under ErrImagePull). */
 export function pullError(image: string, output: string): string {
   const text = output.trim();
-  if (/manifest unknown|not found|name unknown|404/i.test(text)) {
-    return `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${image}: not found`;
-  }
+  // A refused login first: a registry that asks for credentials answers 401 for any name.
   if (/unauthorized|authentication required|401|403|denied/i.test(text)) {
     return `rpc error: code = Unknown desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": pull access denied, repository does not exist or may require authorization: authorization failed: no basic auth credentials`;
+  }
+  if (/manifest unknown|not found|name unknown|404/i.test(text)) {
+    return `rpc error: code = NotFound desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${image}: not found`;
   }
   const last = text.split('\n').filter(Boolean).at(-1) ?? 'pull failed';
   return `rpc error: code = Unknown desc = failed to pull and unpack image "${image}": failed to resolve reference "${image}": ${last}`;
