@@ -20,7 +20,8 @@ function prefixOf(tags: readonly string[]): string {
   return tags.length > 0 ? `${tags[0]}-` : '';
 }
 
-function qualified(tags: readonly string[], tag: string): string {
+/** A generated tag (`test`, the commit, the branch) as a template with these fixed tags pushes it. */
+export function qualified(tags: readonly string[], tag: string): string {
   return `${prefixOf(tags)}${tag}`.slice(0, MAX_TAG).replace(/[.-]+$/, '');
 }
 

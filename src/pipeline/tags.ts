@@ -10,6 +10,7 @@
 // `ubuntu-<sha>`, `ubuntu-main`) so variants never overwrite each other, and promotion moves its
 // fixed tags instead of `latest`. Fixed tags are never pushed by a build: they are what
 // consumers pull, so only a tested image may move them (see promotionTags).
+import { branchTag, promotedTags, qualified as qualifiedTag } from '../graph/published.js';
 import { DEFAULT_REGISTRY, parseReference } from '../systems/registry/reference.js';
 import { UserError } from '../lib/errors.js';
 
@@ -18,7 +19,6 @@ export const LATEST_TAG = 'latest';
 export const INPUTS_TAG_PREFIX = 'inputs-';
 export const INPUTS_LABEL = 'org.coder.build-image.inputs';
 
-const MAX_TAG = 128;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const COMMIT = /^[0-9a-f]{40}$/;
 
@@ -83,23 +83,11 @@ export function registryHost(repository: string): string {
 }
 
 /** A branch name as a tag: `refs/heads/feature/Login` -> `feature-Login`; undefined if nothing is left. */
-export function branchSlug(branch: string): string | undefined {
-  const slug = branch
-    .replace(/^refs\/heads\//, '')
-    .replace(/[^A-Za-z0-9_.-]+/g, '-')
-    .replace(/^[.-]+/, '')
-    .slice(0, MAX_TAG)
-    .replace(/[.-]+$/, '');
-  return slug === '' ? undefined : slug;
-}
+export const branchSlug = branchTag;
 
-/** Prefix for the generated tags: the variant (first fixed tag) and a dash, or nothing. */
-function variantPrefix(image: Taggable): string {
-  return image.tags.length > 0 ? `${image.tags[0]}-` : '';
-}
-
+// The tag rules are the graph's (src/graph/published.ts): what a build pushes is what a FROM may name.
 function qualified(image: Taggable, tag: string): string {
-  return `${variantPrefix(image)}${tag}`.slice(0, MAX_TAG).replace(/[.-]+$/, '');
+  return qualifiedTag(image.tags, tag);
 }
 
 /** The tag smoke tests run against and promotion starts from: `test`, or `<variant>-test`. */
@@ -109,7 +97,7 @@ export function testTag(image: Taggable): string {
 
 /** The tags promotion moves once `testTag` passed: `latest`, or the template's fixed tags. */
 export function promotionTags(image: Taggable): string[] {
-  return image.tags.length > 0 ? [...image.tags] : [LATEST_TAG];
+  return promotedTags(image.tags);
 }
 
 /** The G4 tag for an input hash (`sha256:<hex>` or bare hex). */

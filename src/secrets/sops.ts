@@ -254,11 +254,12 @@ function canonicalTime(text: string): string {
   return text.replace(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)\.\d+/, '$1');
 }
 
-/** Decrypts every value with the data key and checks the MAC. Nothing clear leaves unless all of it holds. */
-export function decryptTree(file: SopsFile, dataKey: Buffer): DecryptedFile {
-  const { rules } = file.metadata;
-  const mac = new MacHash(rules.macOnlyEncrypted);
-  const ciphertexts = new Map<string, { leaf: Leaf; enc: string }>();
+/**
+ * A copy of the tree with every leaf replaced, in document order (the order the MAC is taken
+ * in). `path` holds the map keys down to the leaf (list items add none: sops binds a list item
+ * to its key), `position` the keys and list indexes, for messages.
+ */
+function mapLeaves(tree: ValueMap, leaf: (value: Leaf, path: string[], position: (string | number)[]) => Value): ValueMap {
   const walk = (value: Value, path: string[], position: (string | number)[]): Value => {
     if (value instanceof Map) {
       const out: ValueMap = new Map();
@@ -267,6 +268,17 @@ export function decryptTree(file: SopsFile, dataKey: Buffer): DecryptedFile {
     }
     if (Array.isArray(value)) return value.map((v, i) => walk(v, path, [...position, i]));
     if (value === null) return null;
+    return leaf(value, path, position);
+  };
+  return walk(tree, [], []) as ValueMap;
+}
+
+/** Decrypts every value with the data key and checks the MAC. Nothing clear leaves unless all of it holds. */
+export function decryptTree(file: SopsFile, dataKey: Buffer): DecryptedFile {
+  const { rules } = file.metadata;
+  const mac = new MacHash(rules.macOnlyEncrypted);
+  const ciphertexts = new Map<string, { leaf: Leaf; enc: string }>();
+  const plain = mapLeaves(file.tree, (value, path, position) => {
     const encrypted = shouldEncrypt(path, rules);
     let leaf: Leaf = value;
     if (encrypted) {
@@ -284,8 +296,7 @@ export function decryptTree(file: SopsFile, dataKey: Buffer): DecryptedFile {
     }
     if (!rules.macOnlyEncrypted || encrypted) mac.add(leaf);
     return leaf;
-  };
-  const plain = walk(file.tree, [], []) as ValueMap;
+  });
   const stored = decryptMac(file, dataKey);
   if (stored !== mac.hex()) {
     throw new SecretDecryptError(`${file.label}: MAC mismatch: values were added, removed, reordered or swapped since the file was written`);
@@ -345,22 +356,14 @@ export function encryptTree(options: EncryptOptions): { tree: ValueMap; mac: str
   const rules = options.rules ?? { unencryptedSuffix: DEFAULT_UNENCRYPTED_SUFFIX, macOnlyEncrypted: false };
   const reuse = options.previous && options.previous.dataKey.equals(options.dataKey) ? options.previous.ciphertexts : undefined;
   const mac = new MacHash(rules.macOnlyEncrypted);
-  const walk = (value: Value, path: string[], position: (string | number)[]): Value => {
-    if (value instanceof Map) {
-      const out: ValueMap = new Map();
-      for (const [k, v] of value) out.set(k, walk(v, [...path, k], [...position, k]));
-      return out;
-    }
-    if (Array.isArray(value)) return value.map((v, i) => walk(v, path, [...position, i]));
-    if (value === null) return null;
+  const tree = mapLeaves(options.plain, (value, path, position) => {
     const encrypted = shouldEncrypt(path, rules);
     if (!rules.macOnlyEncrypted || encrypted) mac.add(value);
     if (!encrypted) return value;
     const before = reuse?.get(positionKey(position));
     if (before && before.leaf.type === value.type && before.leaf.text === value.text) return str(before.enc);
     return str(encryptValue(value, options.dataKey, additionalData(path)));
-  };
-  const tree = walk(options.plain, [], []) as ValueMap;
+  });
   const lastmodified = (options.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
   return { tree, mac: encryptValue(str(mac.hex()), options.dataKey, lastmodified), lastmodified };
 }
