@@ -1,24 +1,11 @@
 import { type PipelineResult } from './pipeline.js';
 import { imagesOutput, summaryMarkdown, summaryText } from './report.js';
 import type { PlannedImage } from '../plan/types.js';
+import { plannedImage } from '../../test/harness/plan.js';
 
+// The harness's planned image, as these summaries were written against: no FROM lines, context = name.
 function planned(name: string, parents: string[] = []): PlannedImage {
-  return {
-    name,
-    file: `.coder/images/${name}.yaml`,
-    repository: `ghcr.io/acme/${name}`,
-    tags: [],
-    context: name,
-    dockerfile: `${name}/Dockerfile`,
-    parents,
-    from: [],
-    externalBases: [],
-    buildArgs: {},
-    smoke: [],
-    reasons: [],
-    selected: true,
-    contentHash: 'x',
-  };
+  return plannedImage(name, parents, { context: name, dockerfile: `${name}/Dockerfile`, from: [], externalBases: [], reasons: [], contentHash: 'x' });
 }
 
 const D = `sha256:${'ab'.repeat(32)}`;

@@ -1,26 +1,13 @@
 import { outcomeOf, summaryMarkdown } from './report.js';
 import type { ImageReport, PipelineResult } from './pipeline.js';
 import type { PlannedImage } from '../plan/types.js';
+import { plannedImage } from '../../test/harness/plan.js';
 
 const D = `sha256:${'cd'.repeat(32)}`;
 
+// The harness's planned image, as these summaries were written against: no FROM lines, context = name.
 function planned(name: string, parents: string[] = [], reasons: string[] = []): PlannedImage {
-  return {
-    name,
-    file: `.coder/images/${name}.yaml`,
-    repository: `ghcr.io/acme/${name}`,
-    tags: [],
-    context: name,
-    dockerfile: `${name}/Dockerfile`,
-    parents,
-    from: [],
-    externalBases: [],
-    buildArgs: {},
-    smoke: [],
-    reasons,
-    selected: true,
-    contentHash: 'x',
-  };
+  return plannedImage(name, parents, { context: name, dockerfile: `${name}/Dockerfile`, from: [], externalBases: [], reasons: reasons, contentHash: 'x' });
 }
 
 function report(name: string, status: ImageReport['status'], extra: Partial<ImageReport> = {}): ImageReport {
