@@ -1,5 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../lib/errors.js';
+import { UsageError, UserError, describeError } from '../lib/errors.js';
+import type { BuildOrigin } from '../pipeline/tags.js';
+import { defaultDockerConfigPath, loadDockerConfig, parseNamedCredentials, type CredentialSources } from '../systems/registry/credentials.js';
+import { currentBranch, hasUncommittedChanges, headCommit } from '../systems/git/index.js';
 
 /** Where a command writes; tests pass buffers, the CLI passes the process streams. */
 export interface CliIO {
@@ -58,4 +63,41 @@ export function parseBuildArgs(command: string, values: string[] | undefined): R
     args[name] = item.slice(eq + 1);
   }
   return args;
+}
+
+/** A `--flag N` that must be a whole number of at least 1; `fallback` when not given. */
+export function positiveInteger(command: string, flag: string, text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${command}: --${flag} must be a whole number of at least 1, not '${text}'`);
+  return n;
+}
+
+/** Registry logins: the docker config, plus the named credentials of `--credentials FILE`. */
+export function credentialsFrom(command: string, file: string | undefined, io: Pick<CliIO, 'cwd' | 'env'>): CredentialSources {
+  const sources: CredentialSources = { dockerConfig: loadDockerConfig(defaultDockerConfigPath(io.env), { optional: true }) };
+  if (file !== undefined) {
+    let text: string;
+    try {
+      text = readFileSync(resolve(io.cwd, file), 'utf8');
+    } catch (err) {
+      throw new UserError(`${command}: cannot read --credentials ${file}: ${describeError(err)}`);
+    }
+    sources.named = parseNamedCredentials(text);
+  }
+  return sources;
+}
+
+/**
+ * The commit and branch a local build records. An image built from edits that are not committed
+ * is not that commit's image: it gets no commit tag or revision label.
+ */
+export async function workingTreeOrigin(command: string, dir: string, io: Pick<CliIO, 'err'>, what = 'the images get'): Promise<BuildOrigin> {
+  let commit = await headCommit(dir);
+  if (commit && (await hasUncommittedChanges(dir))) {
+    io.err(`${command}: uncommitted changes under ${dir}: ${what} no commit tag or revision label\n`);
+    commit = undefined;
+  }
+  const branch = await currentBranch(dir);
+  return { ...(commit ? { commit } : {}), ...(branch ? { branch } : {}), created: new Date().toISOString() };
 }

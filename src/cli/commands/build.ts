@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { oneOf, parseBuildArgs, parseCommandArgs, type CliIO, type Command } from '../command.js';
+import { credentialsFrom, oneOf, parseBuildArgs, parseCommandArgs, positiveInteger, workingTreeOrigin, type Command } from '../command.js';
 import { runPipeline } from '../../pipeline/pipeline.js';
 import { summaryText, imagesOutput } from '../../pipeline/report.js';
 import { runPreview } from '../../pipeline/preview.js';
@@ -8,10 +7,8 @@ import { BUILDER_KINDS, createBuilder, createDryRunBuilder, type BuilderSettings
 import { InvalidTemplatesError } from '../../plan/index.js';
 import { formatProblem } from '../../templates/problems.js';
 import { abortOnSignals } from '../../lib/signals.js';
-import { currentBranch, hasUncommittedChanges, headCommit } from '../../systems/git/index.js';
-import { defaultDockerConfigPath, loadDockerConfig, parseNamedCredentials, type CredentialSources } from '../../systems/registry/credentials.js';
 import { parseReference } from '../../systems/registry/reference.js';
-import { UsageError, UserError, describeError } from '../../lib/errors.js';
+import { UsageError } from '../../lib/errors.js';
 import { imageSelection } from '../../pipeline/selection.js';
 
 const help = `Usage: build-image build [DIR] [IMAGE...] [options]
@@ -60,27 +57,6 @@ Build logs go to stderr, one line per output line prefixed with the image name; 
 goes to stdout. Exit code 0 when every image was built or reused, 1 otherwise.
 `;
 
-export function positiveInteger(flag: string, text: string | undefined, fallback: number, command = 'build'): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${command}: --${flag} must be a whole number of at least 1, not '${text}'`);
-  return n;
-}
-
-export function credentialsFrom(file: string | undefined, io: CliIO, command = 'build'): CredentialSources {
-  const sources: CredentialSources = { dockerConfig: loadDockerConfig(defaultDockerConfigPath(io.env), { optional: true }) };
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(resolve(io.cwd, file), 'utf8');
-    } catch (err) {
-      throw new UserError(`${command}: cannot read --credentials ${file}: ${describeError(err)}`);
-    }
-    sources.named = parseNamedCredentials(text);
-  }
-  return sources;
-}
-
 export const buildCommand: Command = {
   name: 'build',
   summary: 'build, push and smoke-test images in dependency order (buildah or kaniko)',
@@ -105,7 +81,7 @@ export const buildCommand: Command = {
     });
     const kind = oneOf('build', 'builder', values.builder, BUILDER_KINDS, 'buildah');
     const format = oneOf('build', 'format', values.format, ['text', 'json'] as const, 'text');
-    const maxParallel = positiveInteger('max-parallel', values['max-parallel'], 4);
+    const maxParallel = positiveInteger('build', 'max-parallel', values['max-parallel'], 4);
     if (values.insecure && !values.registry) throw new UsageError('build: --insecure needs --registry (the registry it applies to)');
     const registry = values.registry;
     const insecureRegistries = values.insecure && registry ? [parseReference(`${registry.replace(/\/+$/, '')}/x`).registry] : [];
@@ -118,7 +94,7 @@ export const buildCommand: Command = {
       if (names.length !== 1) throw new UsageError('build: --preview builds one image: name it (build-image build DIR IMAGE --preview)');
       if (values.since !== undefined || values['dry-run']) throw new UsageError('build: --preview takes no --since or --dry-run');
     }
-    const credentials = credentialsFrom(values.credentials, io);
+    const credentials = credentialsFrom('build', values.credentials, io);
     const settings: BuilderSettings = {
       credentials,
       ...(values.namespace ? { namespace: values.namespace } : {}),
@@ -146,18 +122,12 @@ export const buildCommand: Command = {
         io.out(format === 'json' ? JSON.stringify(preview, null, 2) + '\n' : `${preview.reference}\n`);
         return 0;
       }
-      let commit = await headCommit(dir);
-      // An image built from edits that are not committed is not that commit's image.
-      if (commit && (await hasUncommittedChanges(dir))) {
-        io.err(`build: uncommitted changes under ${dir}: the images get no commit tag or revision label\n`);
-        commit = undefined;
-      }
-      const branch = await currentBranch(dir);
+      const origin = await workingTreeOrigin('build', dir, io);
       const result = await runPipeline({
         dir,
         selection,
         builder,
-        origin: { ...(commit ? { commit } : {}), ...(branch ? { branch } : {}), created: new Date().toISOString() },
+        origin,
         ...(registry ? { registry } : {}),
         insecureRegistries,
         maxParallel: dryRun ? 1 : maxParallel,

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { oneOf, parseCommandArgs, type Command } from '../command.js';
+import { credentialsFrom, oneOf, parseCommandArgs, type Command } from '../command.js';
 import { BUILDER_KINDS, createBuilder } from '../../pipeline/builders.js';
 import { InvalidTemplatesError } from '../../plan/index.js';
 import { formatProblem } from '../../templates/problems.js';
 import { abortOnSignals } from '../../lib/signals.js';
-import { defaultDockerConfigPath, loadDockerConfig, parseNamedCredentials, type CredentialSources } from '../../systems/registry/credentials.js';
 import { parseReference } from '../../systems/registry/reference.js';
 import { OPERATIONS, runEnvironment } from '../../environments/run.js';
 import { secretValuesFromRepo } from '../../environments/secrets.js';
@@ -58,20 +57,6 @@ Exit code 0 when the operation succeeded (for up and status: the environment is 
 1 when it failed (the reason, a table per container and the last log lines are printed),
 2 for bad usage.
 `;
-
-function credentialsFrom(file: string | undefined, cwd: string, env: NodeJS.ProcessEnv): CredentialSources {
-  const sources: CredentialSources = { dockerConfig: loadDockerConfig(defaultDockerConfigPath(env), { optional: true }) };
-  if (file !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(resolve(cwd, file), 'utf8');
-    } catch (err) {
-      throw new UserError(`env: cannot read --credentials ${file}: ${describeError(err)}`);
-    }
-    sources.named = parseNamedCredentials(text);
-  }
-  return sources;
-}
 
 /** The age identity: --identity FILE, else the sops conventions $SOPS_AGE_KEY and $SOPS_AGE_KEY_FILE. */
 function identityText(file: string | undefined, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
@@ -130,7 +115,7 @@ export const envCommand: Command = {
     }
     const registry = values.registry;
     const insecureRegistries = values.insecure && registry ? [parseReference(`${registry.replace(/\/+$/, '')}/x`).registry] : [];
-    const credentials = credentialsFrom(values.credentials, io.cwd, io.env);
+    const credentials = credentialsFrom('env', values.credentials, io);
     const identity = identityText(values.identity, io.cwd, io.env);
     const kubeconfig = values.kubeconfig ? resolve(io.cwd, values.kubeconfig) : undefined;
     const cancellation = abortOnSignals(() => io.err(`env ${operation}: cancelling\n`));

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
-import { oneOf, parseBuildArgs, parseCommandArgs, type Command } from '../command.js';
-import { credentialsFrom, positiveInteger } from './build.js';
+import { credentialsFrom, oneOf, parseBuildArgs, parseCommandArgs, positiveInteger, workingTreeOrigin, type CliIO, type Command } from '../command.js';
 import { runNightly, nightlyJson, nightlyText } from '../../nightly/nightly.js';
 import { imagesOutput } from '../../pipeline/report.js';
 import { BUILDER_KINDS, createBuilder, type BuilderSettings } from '../../pipeline/builders.js';
@@ -9,7 +8,6 @@ import { formatProblem } from '../../templates/problems.js';
 import { runOrigin } from '../../github/context.js';
 import { writeStepOutputs } from '../../github/outputs.js';
 import { abortOnSignals } from '../../lib/signals.js';
-import { currentBranch, hasUncommittedChanges, headCommit } from '../../systems/git/index.js';
 import { parseReference } from '../../systems/registry/reference.js';
 import { UsageError } from '../../lib/errors.js';
 import type { BuildOrigin } from '../../pipeline/tags.js';
@@ -50,15 +48,10 @@ for the promote action; {} when nothing was built).
 Exit code 0 when every rebuild succeeded (or nothing was due), 1 otherwise.
 `;
 
-async function localOrigin(dir: string, env: NodeJS.ProcessEnv, warn: (text: string) => void): Promise<BuildOrigin> {
-  if (env.GITHUB_ACTIONS === 'true') return runOrigin(env);
-  let commit = await headCommit(dir);
-  if (commit && (await hasUncommittedChanges(dir))) {
-    warn(`nightly: uncommitted changes under ${dir}: rebuilt images get no commit tag or revision label\n`);
-    commit = undefined;
-  }
-  const branch = await currentBranch(dir);
-  return { ...(commit ? { commit } : {}), ...(branch ? { branch } : {}), created: new Date().toISOString() };
+/** Under Actions, the run's commit and branch; on a laptop, the working tree's. */
+async function localOrigin(dir: string, io: CliIO): Promise<BuildOrigin> {
+  if (io.env.GITHUB_ACTIONS === 'true') return runOrigin(io.env);
+  return workingTreeOrigin('nightly', dir, io, 'rebuilt images get');
 }
 
 export const nightlyCommand: Command = {
@@ -84,14 +77,14 @@ export const nightlyCommand: Command = {
     });
     const kind = oneOf('nightly', 'builder', values.builder, BUILDER_KINDS, 'buildah');
     const format = oneOf('nightly', 'format', values.format, ['text', 'json'] as const, 'text');
-    const maxParallel = positiveInteger('max-parallel', values['max-parallel'], 4, 'nightly');
+    const maxParallel = positiveInteger('nightly', 'max-parallel', values['max-parallel'], 4);
     if (values.insecure && !values.registry) throw new UsageError('nightly: --insecure needs --registry (the registry it applies to)');
     if (values.force && values.check) throw new UsageError('nightly: --force rebuilds everything; --check builds nothing: give one');
     if (positionals.length > 1) throw new UsageError(`nightly: one directory at most, got ${positionals.join(' ')}`);
     const registry = values.registry;
     const insecureRegistries = values.insecure && registry ? [parseReference(`${registry.replace(/\/+$/, '')}/x`).registry] : [];
     const dir = resolve(io.cwd, positionals[0] ?? '.');
-    const credentials = credentialsFrom(values.credentials, io, 'nightly');
+    const credentials = credentialsFrom('nightly', values.credentials, io);
     const settings: BuilderSettings = {
       credentials,
       ...(values.namespace ? { namespace: values.namespace } : {}),
@@ -104,7 +97,7 @@ export const nightlyCommand: Command = {
       const result = await runNightly({
         dir,
         builder,
-        origin: await localOrigin(dir, io.env, io.err),
+        origin: await localOrigin(dir, io),
         ...(registry ? { registry } : {}),
         insecureRegistries,
         maxParallel,
