@@ -20,26 +20,29 @@ export function defaultKeyFile(env: NodeJS.ProcessEnv): string {
   return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'sops', 'age', 'keys.txt');
 }
 
-function readKeyFile(path: string, what: string): AgeIdentity[] {
-  let text: string;
+function readKeyFile(path: string, what: string): { text: string; source: string } {
   try {
-    text = readFileSync(path, 'utf8');
+    return { text: readFileSync(path, 'utf8'), source: path };
   } catch (err) {
     throw new UserError(`cannot read ${what} ${path}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message}`);
   }
-  return parseIdentityFile(text, path);
+}
+
+/** The text of every key file the sources name, in order (an age key file's text each). */
+export function identityTexts(sources: IdentitySources = {}): { text: string; source: string }[] {
+  const env = sources.env ?? process.env;
+  if (sources.identityFile) return [readKeyFile(sources.identityFile, 'identity file')];
+  const texts: { text: string; source: string }[] = [];
+  if (env.SOPS_AGE_KEY?.trim()) texts.push({ text: env.SOPS_AGE_KEY, source: 'SOPS_AGE_KEY' });
+  if (env.SOPS_AGE_KEY_FILE) texts.push(readKeyFile(env.SOPS_AGE_KEY_FILE, 'SOPS_AGE_KEY_FILE'));
+  const fallback = defaultKeyFile(env);
+  if (texts.length === 0 && existsSync(fallback)) texts.push(readKeyFile(fallback, 'age key file'));
+  return texts;
 }
 
 /** Every identity the sources give; empty when there are none (decryption then says how to give one). */
 export function loadIdentities(sources: IdentitySources = {}): AgeIdentity[] {
-  const env = sources.env ?? process.env;
-  if (sources.identityFile) return readKeyFile(sources.identityFile, 'identity file');
-  const identities: AgeIdentity[] = [];
-  if (env.SOPS_AGE_KEY?.trim()) identities.push(...parseIdentityFile(env.SOPS_AGE_KEY, 'SOPS_AGE_KEY'));
-  if (env.SOPS_AGE_KEY_FILE) identities.push(...readKeyFile(env.SOPS_AGE_KEY_FILE, 'SOPS_AGE_KEY_FILE'));
-  const fallback = defaultKeyFile(env);
-  if (identities.length === 0 && existsSync(fallback)) identities.push(...readKeyFile(fallback, 'age key file'));
-  return identities;
+  return identityTexts(sources).flatMap(({ text, source }) => parseIdentityFile(text, source));
 }
 
 /** Recipients, one per line; `#` comments and blank lines are skipped; each line is checked. */

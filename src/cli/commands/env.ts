@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { credentialsFrom, oneOf, parseCommandArgs, type Command } from '../command.js';
 import { BUILDER_KINDS, createBuilder } from '../../pipeline/builders.js';
@@ -9,7 +8,8 @@ import { parseReference } from '../../systems/registry/reference.js';
 import { OPERATIONS, runEnvironment } from '../../environments/run.js';
 import { secretValuesFromRepo } from '../../environments/secrets.js';
 import { resolveRoot } from '../../templates/load.js';
-import { UsageError, UserError, describeError } from '../../lib/errors.js';
+import { UsageError } from '../../lib/errors.js';
+import { identityTexts } from '../../secrets/keys.js';
 
 const help = `Usage: build-image env build|up|status|down NAME [DIR] [options]
 
@@ -41,7 +41,8 @@ Options:
                               $GITHUB_SERVER_URL or https://github.com; token: $GITHUB_TOKEN).
   --credentials FILE          Named registry credentials (as for 'build').
   --identity FILE             age key file that decrypts .coder/secrets/ (default
-                              $SOPS_AGE_KEY, else the file $SOPS_AGE_KEY_FILE).
+                              $SOPS_AGE_KEY, the file $SOPS_AGE_KEY_FILE, else
+                              ~/.config/sops/age/keys.txt, as the secret commands).
   --namespace NS              Kubernetes namespace (default: the current context's).
   --kubeconfig PATH           kubeconfig (default: $KUBECONFIG, in-cluster, ~/.kube/config).
   --timeout SECONDS           How long 'up' waits for the rollout (default 600).
@@ -57,17 +58,6 @@ Exit code 0 when the operation succeeded (for up and status: the environment is 
 1 when it failed (the reason, a table per container and the last log lines are printed),
 2 for bad usage.
 `;
-
-/** The age identity: --identity FILE, else the sops conventions $SOPS_AGE_KEY and $SOPS_AGE_KEY_FILE. */
-function identityText(file: string | undefined, cwd: string, env: NodeJS.ProcessEnv): string | undefined {
-  const path = file ?? (env.SOPS_AGE_KEY ? undefined : env.SOPS_AGE_KEY_FILE);
-  if (path === undefined) return env.SOPS_AGE_KEY || undefined;
-  try {
-    return readFileSync(resolve(cwd, path), 'utf8');
-  } catch (err) {
-    throw new UserError(`env: cannot read the age identity ${path}: ${describeError(err)}`);
-  }
-}
 
 export const envCommand: Command = {
   name: 'env',
@@ -116,7 +106,10 @@ export const envCommand: Command = {
     const registry = values.registry;
     const insecureRegistries = values.insecure && registry ? [parseReference(`${registry.replace(/\/+$/, '')}/x`).registry] : [];
     const credentials = credentialsFrom('env', values.credentials, io);
-    const identity = identityText(values.identity, io.cwd, io.env);
+    // The same sources as the secret commands: --identity FILE, else $SOPS_AGE_KEY, $SOPS_AGE_KEY_FILE, the sops key file.
+    const identity = identityTexts({ ...(values.identity ? { identityFile: resolve(io.cwd, values.identity) } : {}), env: io.env })
+      .map((t) => t.text)
+      .join('\n');
     const kubeconfig = values.kubeconfig ? resolve(io.cwd, values.kubeconfig) : undefined;
     const cancellation = abortOnSignals(() => io.err(`env ${operation}: cancelling\n`));
     try {
