@@ -18,8 +18,6 @@ export interface ImageNode {
   /** Dockerfile path relative to the repo root, and its text ('' when missing). */
   dockerfile: string;
   dockerfileText: string;
-  /** File mode of the Dockerfile as read (for the context hash, so it is not stat'ed again). */
-  dockerfileMode?: number;
   analysis?: DockerfileAnalysis;
   from: PlannedFrom[];
   parents: string[];
@@ -72,7 +70,6 @@ export function buildGraph(repo: TemplateRepo, buildArgOverrides: Readonly<Recor
       continue;
     }
     node.dockerfileText = read.text;
-    node.dockerfileMode = read.mode;
     const analysis = analyzeDockerfile(node.dockerfileText, { ...node.buildArgs, ...buildArgOverrides });
     node.analysis = analysis;
     for (const [name, value] of Object.entries(buildArgOverrides)) {

@@ -5,7 +5,7 @@ import { closeSync, fstatSync, openSync, readSync, realpathSync, constants } fro
 import { isUtf8 } from 'node:buffer';
 import { sep } from 'node:path';
 
-export type ReadResult = { ok: true; text: string; mode?: number } | { ok: false; line: number; message: string; title: string; code?: string };
+export type ReadResult = { ok: true; text: string } | { ok: false; line: number; message: string; title: string; code?: string };
 
 function kindOf(stats: import('node:fs').Stats): string | undefined {
   if (stats.isFile()) return undefined;
@@ -100,8 +100,7 @@ export function readRepoText(root: string, path: string, limit: number, what = '
       if (n === 0) break;
       length += n;
     }
-    const decoded = decodeText(buffer.subarray(0, length), what);
-    return decoded.ok ? { ...decoded, mode: stats.mode } : decoded;
+    return decodeText(buffer.subarray(0, length), what);
   } catch (err) {
     return fail(`cannot read ${what}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, 'Unreadable file');
   } finally {
