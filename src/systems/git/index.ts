@@ -60,23 +60,34 @@ export interface Checkout {
 }
 
 /**
+ * Fetches `revision` (a branch, a tag, `HEAD` or a full commit SHA) of `url` shallowly into
+ * `dir` and checks it out; returns the commit. Servers speaking protocol v2 (GitHub, git itself)
+ * hand out any commit by SHA; older ones only refs, so a SHA may fall back to `fallbackRef`'s
+ * history.
+ */
+async function shallowCheckout(dir: string, url: string, revision: string, options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; fallbackRef?: string } = {}): Promise<string> {
+  const run = (args: string[]): Promise<string> => git(dir, args, options.signal, options.env);
+  await run(['init', '--quiet']);
+  try {
+    await run(['fetch', '--quiet', '--depth', '1', '--no-tags', '--', url, revision]);
+  } catch (err) {
+    if (!FULL_SHA.test(revision) || options.fallbackRef === undefined) throw err;
+    await run(['fetch', '--quiet', '--no-tags', '--', url, options.fallbackRef]);
+  }
+  await run(['checkout', '--quiet', '--force', FULL_SHA.test(revision) ? revision : 'FETCH_HEAD']);
+  return (await run(['rev-parse', 'HEAD'])).trim();
+}
+
+/**
  * A shallow checkout of one commit of a remote repository in a new temporary directory
- * (under `parent`, default the OS temp dir). The caller removes it.
+ * (under `parent`, default the OS temp dir), without its `.git`. The caller removes it.
  */
 export async function checkoutCommit(url: string, commit: string, options: { ref?: string; parent?: string; signal?: AbortSignal } = {}): Promise<Checkout> {
   if (!FULL_SHA.test(commit)) throw new UserError(`'${commit}' is not a full commit SHA (40 hex digits)`);
   const dir = await mkdtemp(join(options.parent ?? tmpdir(), 'build-image-source-'));
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
-    await git(dir, ['init', '--quiet'], options.signal);
-    try {
-      // Servers speaking protocol v2 (GitHub, git itself) hand out any commit by SHA.
-      await git(dir, ['fetch', '--quiet', '--depth', '1', '--', url, commit], options.signal);
-    } catch {
-      // Older servers only hand out refs: fetch the ref and find the commit in its history.
-      await git(dir, ['fetch', '--quiet', '--', url, options.ref ?? 'HEAD'], options.signal);
-    }
-    await git(dir, ['checkout', '--quiet', commit], options.signal);
+    await shallowCheckout(dir, url, commit, { fallbackRef: options.ref ?? 'HEAD', ...(options.signal ? { signal: options.signal } : {}) });
     await rm(join(dir, '.git'), { recursive: true, force: true });
   } catch (err) {
     await remove();
@@ -152,10 +163,7 @@ export function repositoryUrl(serverUrl: string, repository: string): string {
   return `${serverUrl.replace(/\/+$/, '')}/${repository}.git`;
 }
 
-/**
- * Fetches one commit of `owner/repo` (shallow) into `dir` and checks it out; returns the commit
- * SHA. A branch, a tag or a full commit SHA all work (git's protocol v2 serves any commit).
- */
+/** Fetches one commit of `owner/repo` (a branch, a tag or a full SHA) shallowly into `dir` and checks it out; returns the commit. */
 export async function fetchRepository(options: FetchRepositoryOptions): Promise<{ commit: string; dir: string }> {
   await mkdir(options.dir, { recursive: true });
   const url = repositoryUrl(options.serverUrl, options.repository);
@@ -167,19 +175,13 @@ export async function fetchRepository(options: FetchRepositoryOptions): Promise<
     env.GIT_CONFIG_KEY_0 = `http.${options.serverUrl.replace(/\/+$/, '')}/.extraheader`;
     env.GIT_CONFIG_VALUE_0 = `AUTHORIZATION: basic ${basic}`;
   }
-  const run = async (args: string[]): Promise<string> => {
-    try {
-      return await git(options.dir, args, undefined, env);
-    } catch (err) {
-      const reason = (err as Error).message.replace(/^git \S+ failed: /, '').replace(/^fatal: /, '');
-      throw new UserError(`fetching ${options.repository}${options.ref ? ` at ${options.ref}` : ''} from ${options.serverUrl} failed: ${reason}`);
-    }
-  };
-  await run(['init', '--quiet']);
-  await run(['fetch', '--quiet', '--depth', '1', '--no-tags', url, options.ref ?? 'HEAD']);
-  await run(['checkout', '--quiet', '--force', 'FETCH_HEAD']);
-  const commit = (await run(['rev-parse', 'HEAD'])).trim();
-  return { commit, dir: options.dir };
+  try {
+    const commit = await shallowCheckout(options.dir, url, options.ref ?? 'HEAD', { env });
+    return { commit, dir: options.dir };
+  } catch (err) {
+    const reason = (err as Error).message.replace(/^git \S+ failed: /, '').replace(/^fatal: /, '');
+    throw new UserError(`fetching ${options.repository}${options.ref ? ` at ${options.ref}` : ''} from ${options.serverUrl} failed: ${reason}`);
+  }
 }
 
 /** The commit SHA a revision (branch, tag, short SHA) names in a local repository, or undefined. */

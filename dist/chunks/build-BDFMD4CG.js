@@ -1,0 +1,59 @@
+import{createRequire as __biRequire}from'node:module';const require=__biRequire(import.meta.url);
+import{credentialsFrom,oneOf,parseBuildArgs,parseCommandArgs,positiveInteger,workingTreeOrigin}from"./chunk-X3LEBQQE.js";import{contextTar}from"./chunk-IP6IMFKX.js";import{imageSelection}from"./chunk-BXY4NGJT.js";import{SourceContexts,imagesOutput,pinParents,runPipeline,summaryText}from"./chunk-JZUF3QRW.js";import"./chunk-IOJFNNAL.js";import{abortOnSignals}from"./chunk-LXI772WZ.js";import{BUILDER_KINDS,createBuilder,createDryRunBuilder,destinationRepository,testTag}from"./chunk-TUV5CMNS.js";import"./chunk-WPI72ZRQ.js";import"./chunk-WM24PMUD.js";import"./chunk-IKC6SOXM.js";import{InvalidTemplatesError,createPlan,formatProblem}from"./chunk-6GP3HUIR.js";import"./chunk-46HAASCV.js";import"./chunk-7L5R5EDN.js";import"./chunk-HP3SL4J2.js";import"./chunk-SCVEVBWP.js";import"./chunk-J37RBSX7.js";import"./chunk-CW3QDS4Q.js";import{createRegistryClient}from"./chunk-6NEUU6KH.js";import"./chunk-PP7AUCH2.js";import{parseReference}from"./chunk-MESR2NRX.js";import"./chunk-F4ASIJAT.js";import{UsageError,UserError}from"./chunk-LBQD7ANG.js";import{resolve as resolve2}from"node:path";import{readFile}from"node:fs/promises";import{join,resolve}from"node:path";import{createHash}from"node:crypto";var PREVIEW_MTIME=new Date(0);function stableJson(value){return Array.isArray(value)?`[${value.map(stableJson).join(",")}]`:value!==null&&typeof value=="object"?`{${Object.entries(value).sort(([a],[b])=>a<b?-1:a>b?1:0).map(([k,v])=>`${JSON.stringify(k)}:${stableJson(v)}`).join(",")}}`:JSON.stringify(value)}function previewArchive(contextDir,dockerfile,settings){return contextTar(contextDir,{prefix:"context",mtime:PREVIEW_MTIME,extra:[{name:"Dockerfile",content:dockerfile},{name:"build.json",content:stableJson(settings)}]})}async function previewHash(contextDir,dockerfile,settings){let hash=createHash("sha256");for await(let chunk of previewArchive(contextDir,dockerfile,settings))hash.update(chunk);return hash.digest("hex")}function previewTag(hash){return`preview-${hash}`}var PREVIEW_LABEL="org.coder.build-image.preview";function split(repository){let ref=parseReference(repository);return{registry:ref.registry,repository:ref.repository}}async function runPreview(options){let plan=await createPlan(options.dir,{names:[options.name],...options.buildArgs?{buildArgs:options.buildArgs}:{},...options.conventionRegistry??options.registry?{conventionRegistry:options.conventionRegistry??options.registry}:{},...options.credentials?.named?{credentialNames:options.credentials.named.map(c=>c.name)}:{}}),image=plan.images[options.name],client=createRegistryClient({insecure:[...options.insecureRegistries??[]],...options.credentials}),repository=destinationRepository(image.repository,options.registry),parentRefs={};for(let parent of image.parents){let planned=plan.images[parent],parentRepository=destinationRepository(planned.repository,options.registry),head=await client.headManifest(split(parentRepository),testTag(planned));if(!head)throw new UserError(`${options.name} builds on ${parent}, which has no image at ${parentRepository}:${testTag(planned)}; build it first (build-image build ${parent})`);parentRefs[parent]=`${parentRepository}@${head.digest}`}let bases={};for(let reference of image.externalBases){let ref=parseReference(reference);bases[reference]=ref.digest??(await client.headManifest(split(reference),ref.tag??"latest"))?.digest??reference}let pinned=pinParents(await readFile(join(plan.root,image.dockerfile),"utf8"),image.from,image.buildArgs,parentRefs),sources=new SourceContexts;try{let contextDir=image.source?await sources.dir(image.source,options.signal):resolve(plan.root,image.context),hash=await previewHash(contextDir,pinned.dockerfile,{repository,buildArgs:pinned.buildArgs,bases}),tag=previewTag(hash),existing=await client.headManifest(split(repository),tag);if(existing)return options.log(`${repository}:${tag} exists: this content was built before; nothing to build`),{name:options.name,reference:`${repository}:${tag}@${existing.digest}`,tag,digest:existing.digest,hash,built:!1};let{digest}=await options.builder.build({name:options.name,contextDir,contextMtime:PREVIEW_MTIME,dockerfile:pinned.dockerfile,destinations:[`${repository}:${tag}`],buildArgs:pinned.buildArgs,labels:{"org.opencontainers.image.title":options.name,"org.opencontainers.image.created":options.created,[PREVIEW_LABEL]:hash},insecureRegistries:[...options.insecureRegistries??[]],...image.credentials!==void 0?{credentials:image.credentials}:{},...image.resources!==void 0?{resources:image.resources}:{},...options.timeoutMs!==void 0?{timeoutMs:options.timeoutMs}:{},...options.signal?{signal:options.signal}:{},log:options.log});return{name:options.name,reference:`${repository}:${tag}@${digest}`,tag,digest,hash,built:!0}}finally{await sources.removeAll()}}var help=`Usage: build-image build [DIR] [IMAGE...] [options]
+
+Builds the images under DIR (default: the current directory) in dependency order, pushes
+them, and runs their smoke tests. Each image starts as soon as its parents are built, and is
+built against the digest its parent just produced. Images whose inputs were built before
+are reused, not rebuilt.
+
+Options:
+  --builder buildah|kaniko    Build locally with buildah (default) or in kaniko pods on
+                              Kubernetes.
+  --registry R                Push here instead of the templates' own registry: a host
+                              with an optional path (ghcr.io/acme, 127.0.0.1:5000). The
+                              templates' repository paths are placed under it.
+  --insecure                  The --registry speaks plain HTTP or has a self-signed
+                              certificate.
+  --since REV                 Build only images changed since REV, and their descendants.
+  --max-parallel N            Builds at the same time (default 4).
+  --dry-run                   Print the buildah commands or Kubernetes objects that would
+                              be run; run nothing, push nothing.
+  --build-arg NAME=VALUE      Override a parameter or ARG default in every image that
+                              declares it (repeatable).
+  --credentials FILE          Named registry credentials: a 'NAME:' line, then indented
+                              'registry: HOST', 'username: USER', 'password: SECRET' (or
+                              'token: SECRET') lines, each value everything after ': '; or
+                              JSON. Logins in the docker config ($DOCKER_CONFIG/config.json)
+                              are used as well.
+  --convention-registry R     Repository prefix for images/<name>/Dockerfile images
+                              (default: --registry).
+  --skip-smoke                Do not run the smoke tests.
+  --preview                   Build one IMAGE from the working tree as it is (uncommitted
+                              edits included) and push it as <repository>:preview-<hash>,
+                              the sha256 of a deterministic tar of its context, Dockerfile
+                              and settings. When that tag exists, nothing is built. Parents
+                              are used at their 'test' digests. Prints the reference.
+  --format text|json          Final report format (default text; json is the action's
+                              'images' output).
+  --namespace NS              kaniko: namespace for build pods (default: the current one).
+  --kubeconfig PATH           kaniko: kubeconfig (default: in-cluster, then $KUBECONFIG).
+  --executor-image IMAGE      kaniko: executor image to use.
+  -h, --help                  Show this help.
+
+IMAGE names build those images (their parents are reused, or built when missing).
+Build logs go to stderr, one line per output line prefixed with the image name; the report
+goes to stdout. Exit code 0 when every image was built or reused, 1 otherwise.
+`,buildCommand={name:"build",summary:"build, push and smoke-test images in dependency order (buildah or kaniko)",help,async run(args,io){let{values,positionals}=parseCommandArgs("build",args,{builder:{type:"string"},registry:{type:"string"},insecure:{type:"boolean"},since:{type:"string"},"max-parallel":{type:"string"},"dry-run":{type:"boolean"},"build-arg":{type:"string",multiple:!0},credentials:{type:"string"},"convention-registry":{type:"string"},"skip-smoke":{type:"boolean"},preview:{type:"boolean"},format:{type:"string"},namespace:{type:"string"},kubeconfig:{type:"string"},"executor-image":{type:"string"}}),kind=oneOf("build","builder",values.builder,BUILDER_KINDS,"buildah"),format=oneOf("build","format",values.format,["text","json"],"text"),maxParallel=positiveInteger("build","max-parallel",values["max-parallel"],4);if(values.insecure&&!values.registry)throw new UsageError("build: --insecure needs --registry (the registry it applies to)");let registry=values.registry,insecureRegistries=values.insecure&&registry?[parseReference(`${registry.replace(/\/+$/,"")}/x`).registry]:[],[dirArg=".",...names]=positionals,dir=resolve2(io.cwd,dirArg);if(names.length>0&&values.since!==void 0)throw new UsageError("build: give image names or --since, not both");let selection=imageSelection(names,values.since,"build");if(values.preview){if(names.length!==1)throw new UsageError("build: --preview builds one image: name it (build-image build DIR IMAGE --preview)");if(values.since!==void 0||values["dry-run"])throw new UsageError("build: --preview takes no --since or --dry-run")}let credentials=credentialsFrom("build",values.credentials,io),settings={credentials,...values.namespace?{namespace:values.namespace}:{},...values.kubeconfig?{kubeconfig:resolve2(io.cwd,values.kubeconfig)}:{},...values["executor-image"]?{executorImage:values["executor-image"]}:{}},dryRun=values["dry-run"]===!0,builder=dryRun?await createDryRunBuilder(kind,text=>io.out(text),settings):await createBuilder(kind,settings),cancellation=abortOnSignals(()=>io.err(`build: cancelling: stopping running builds and starting no new ones
+`));try{if(values.preview){let preview=await runPreview({dir,name:names[0],builder,...registry?{registry}:{},insecureRegistries,credentials,buildArgs:parseBuildArgs("build",values["build-arg"]),...values["convention-registry"]?{conventionRegistry:values["convention-registry"]}:{},created:new Date().toISOString(),signal:cancellation.signal,log:line=>io.err(`${names[0]} | ${line}
+`)});return io.out(format==="json"?JSON.stringify(preview,null,2)+`
+`:`${preview.reference}
+`),0}let origin=await workingTreeOrigin("build",dir,io),result=await runPipeline({dir,selection,builder,origin,...registry?{registry}:{},insecureRegistries,maxParallel:dryRun?1:maxParallel,credentials,buildArgs:parseBuildArgs("build",values["build-arg"]),...values["convention-registry"]?{conventionRegistry:values["convention-registry"]}:{},smoke:!values["skip-smoke"],registryLookups:!dryRun,signal:cancellation.signal,onPlan:(_plan,requested)=>{requested.length===0?io.err(`build: nothing to build (no image changed)
+`):dryRun&&io.out(`# dry run: nothing is built or pushed; digests are placeholders
+# order: ${requested.join(", ")}
+
+`)},log:(name,line)=>{dryRun||io.err(`${name||"build"} | ${line}
+`)},onSettled:report=>{dryRun||io.err(`${report.name} | ${report.status}${report.reference?` ${report.reference}`:""}${report.reason?`: ${report.reason}`:""}
+`)}});return dryRun?0:(io.out(format==="json"?JSON.stringify(imagesOutput(result),null,2)+`
+`:summaryText(result)),result.ok?0:1)}catch(err){if(!(err instanceof InvalidTemplatesError))throw err;for(let p of err.problems)io.err(formatProblem(p)+`
+`);return io.err(`build: the templates have ${err.problems.length} problem(s); fix them first (build-image validate)
+`),1}finally{cancellation.dispose(),await builder.cleanup()}}};export{buildCommand};
