@@ -1,8 +1,13 @@
 // One failure policy for the CLI and the actions: errors meant for people carry their own
 // message and exit code; anything else is reported as an internal error, still without a stack.
 
+// Each CLI command is its own bundle, with its own copy of these classes: the CLI's dispatcher
+// tells a UserError thrown there by this mark (one symbol per process), not by instanceof.
+const USER_ERROR = Symbol.for('build-image.UserError');
+
 /** An error whose message is written for the person running the tool. */
 export class UserError extends Error {
+  readonly [USER_ERROR] = true;
   constructor(
     message: string,
     readonly exitCode = 1,
@@ -10,6 +15,11 @@ export class UserError extends Error {
     super(message);
     this.name = 'UserError';
   }
+}
+
+/** A UserError, from this bundle or another one of this tool. */
+export function isUserError(err: unknown): err is UserError {
+  return err instanceof UserError || (err instanceof Error && (err as Partial<UserError>)[USER_ERROR] === true);
 }
 
 /** Bad flags or arguments: exit 2, like most CLIs. */
@@ -33,7 +43,7 @@ export class AggregateUserError extends UserError {
 
 /** A one-line (or, for aggregates, one line per cause) description of any thrown value. */
 export function describeError(err: unknown): string {
-  if (err instanceof UserError) return err.message;
+  if (isUserError(err)) return err.message;
   if (err instanceof Error) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' && (err as NodeJS.ErrnoException).path) {
@@ -49,5 +59,5 @@ export function describeError(err: unknown): string {
 }
 
 export function exitCodeOf(err: unknown): number {
-  return err instanceof UserError ? err.exitCode : 1;
+  return isUserError(err) ? err.exitCode : 1;
 }

@@ -59,6 +59,11 @@ export class InvalidTemplatesError extends UserError {
 }
 
 export async function createPlan(dir: string, options: PlanOptions = {}): Promise<Plan> {
+  let since = options.since;
+  if (since !== undefined && isNullRevision(since)) since = undefined;
+  // git answers in its own processes while the templates are read and checked here.
+  const changedFiles = since !== undefined ? changedFilesSince(resolveRoot(dir), since) : undefined;
+  changedFiles?.catch(() => undefined); // awaited below, unless validation fails first
   const validation = validateRepo(dir, options);
   if (validation.problems.length > 0) throw new InvalidTemplatesError(validation.problems);
   const { root, repo, graph } = validation;
@@ -70,15 +75,13 @@ export async function createPlan(dir: string, options: PlanOptions = {}): Promis
       throw new UsageError(`unknown image '${name}'${guess ? `; did you mean '${guess}'?` : `; known images: ${known.sort().join(', ')}`}`);
     }
   }
-  let since = options.since;
-  if (since !== undefined && isNullRevision(since)) since = undefined;
   let reasons: Map<string, string[]>;
   if (options.names && options.names.length > 0) {
     // Named images are built whatever changed; the changes, when asked for, still explain.
-    const changes = since !== undefined ? changeReasons(graph, await changedFilesSince(root, since)) : new Map<string, string[]>();
+    const changes = changedFiles ? changeReasons(graph, await changedFiles) : new Map<string, string[]>();
     reasons = new Map(options.names.map((n) => [n, [...(changes.get(n) ?? []), 'named on the command line']]));
-  } else if (since !== undefined) {
-    reasons = changeReasons(graph, await changedFilesSince(root, since));
+  } else if (changedFiles) {
+    reasons = changeReasons(graph, await changedFiles);
   } else {
     const why = options.since ? 'first push of this branch: building everything' : 'full build: no --since revision given';
     reasons = new Map(known.map((n) => [n, [why]]));

@@ -106,14 +106,18 @@ export function isNullRevision(rev: string): boolean {
  * uncommitted edits and untracked files (so a laptop run sees what a push would).
  */
 export async function changedFilesSince(dir: string, since: string): Promise<string[]> {
-  try {
-    await git(dir, ['rev-parse', '--verify', '--quiet', `${since}^{commit}`]);
-  } catch {
-    throw new UserError(`--since ${since}: no such commit in this repository; check the revision, and in GitHub Actions fetch enough history (actions/checkout with fetch-depth: 0)`);
+  // Both questions at once; whether `since` names a commit is asked only when the diff fails.
+  const [diff, untracked] = await Promise.allSettled([git(dir, ['diff', '--name-only', '--relative', '-z', '--no-renames', `${since}^{commit}`, '--', '.']), git(dir, ['ls-files', '--others', '--exclude-standard', '-z', '--', '.'])]);
+  if (diff.status === 'rejected') {
+    const known = await git(dir, ['rev-parse', '--verify', '--quiet', `${since}^{commit}`]).then(
+      () => true,
+      () => false,
+    );
+    if (!known) throw new UserError(`--since ${since}: no such commit in this repository; check the revision, and in GitHub Actions fetch enough history (actions/checkout with fetch-depth: 0)`);
+    throw diff.reason;
   }
-  const diff = await git(dir, ['diff', '--name-only', '--relative', '-z', '--no-renames', since, '--', '.']);
-  const untracked = await git(dir, ['ls-files', '--others', '--exclude-standard', '-z', '--', '.']);
-  return [...new Set([...diff.split('\0'), ...untracked.split('\0')].filter(Boolean))].sort();
+  if (untracked.status === 'rejected') throw untracked.reason;
+  return [...new Set([...diff.value.split('\0'), ...untracked.value.split('\0')].filter(Boolean))].sort();
 }
 
 /** The commit SHA of HEAD, or undefined outside a git repository. */

@@ -1,6 +1,5 @@
 // A tiny subprocess wrapper (after docker/actions-toolkit's Exec): argv arrays, never a shell
 // string; output streamed line by line to a callback; an AbortSignal kills the process.
-import { spawn } from 'node:child_process';
 import { UserError } from '../../lib/errors.js';
 
 export interface ExecOptions {
@@ -40,9 +39,11 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
   const { signal } = options;
   if (signal?.aborted) return Promise.reject(new ExecAbortedError(command));
   return new Promise<ExecResult>((resolve, reject) => {
-    // Its own process group, so cancelling kills what the command started too (a RUN step's
-    // processes would otherwise hold the output pipes open until they finish).
-    const child = spawn(command, args, {
+    // node:child_process (and node:net, for its pipes) loads here, not at start: about 10 ms
+    // that a run which starts no process never pays. Its own process group, so cancelling
+    // kills what the command started too (a RUN step's processes would otherwise hold the
+    // output pipes open until they finish).
+    const child = process.getBuiltinModule('node:child_process').spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,7 +1,7 @@
 // One HTTP exchange with a registry over node:http / node:https, with keep-alive agents.
 // Bodies are Buffers or stream factories, so a retry can send the same bytes again.
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
+import type { Agent } from 'node:https';
 import type { Readable } from 'node:stream';
 import { DEFAULT_RETRY, type RetryOptions } from '../../lib/retry.js';
 
@@ -24,21 +24,25 @@ export interface TransportResponse {
 }
 
 const AGENT_OPTIONS = { keepAlive: true, maxSockets: 32, keepAliveMsecs: 10_000 };
-const agents = {
-  http: new http.Agent(AGENT_OPTIONS),
-  https: new https.Agent(AGENT_OPTIONS),
-  httpsInsecure: new https.Agent({ ...AGENT_OPTIONS, rejectUnauthorized: false }),
-};
+// node:http and node:https (with TLS and all of node:crypto) take 25 ms to load: they are
+// loaded, and the keep-alive agents made, at the first request of their kind.
+const agents: { http?: http.Agent; https?: Agent; httpsInsecure?: Agent } = {};
+
+function agentFor(isHttps: boolean, insecureTls: boolean): http.Agent {
+  if (!isHttps) return (agents.http ??= new (process.getBuiltinModule('node:http').Agent)(AGENT_OPTIONS));
+  const https = process.getBuiltinModule('node:https');
+  return insecureTls ? (agents.httpsInsecure ??= new https.Agent({ ...AGENT_OPTIONS, rejectUnauthorized: false })) : (agents.https ??= new https.Agent(AGENT_OPTIONS));
+}
 
 /** Sends one request; resolves when the response headers arrive (the body is left unread). */
 export function send(request: TransportRequest): Promise<TransportResponse> {
   return new Promise((resolve, reject) => {
     const isHttps = request.url.protocol === 'https:';
-    const agent = isHttps ? (request.insecureTls ? agents.httpsInsecure : agents.https) : agents.http;
+    const agent = agentFor(isHttps, request.insecureTls === true);
     const headers: Record<string, string> = { ...request.headers };
     if (Buffer.isBuffer(request.body)) headers['Content-Length'] = String(request.body.length);
     else if (!request.body && request.method !== 'GET' && request.method !== 'HEAD' && !('Content-Length' in headers)) headers['Content-Length'] = '0';
-    const req = (isHttps ? https : http).request(request.url, { method: request.method, headers, agent }, (res) => {
+    const req = process.getBuiltinModule(isHttps ? 'node:https' : 'node:http').request(request.url, { method: request.method, headers, agent }, (res) => {
       resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res });
     });
     req.setTimeout(request.timeoutMs ?? 120_000, () => {
