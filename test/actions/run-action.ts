@@ -28,12 +28,13 @@ function parseOutputFile(text: string): Record<string, string> {
   return outputs;
 }
 
-export async function runAction(bundle: string, inputs: Record<string, string>, options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ActionRun> {
+export async function runAction(bundle: string, inputs: Record<string, string>, options: { cwd?: string; env?: Record<string, string>; timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<ActionRun> {
   const dir = mkdtempSync(join(tmpdir(), 'bi-action-'));
   const outputFile = join(dir, 'output');
   const summaryFile = join(dir, 'summary');
   writeFileSync(outputFile, '');
   writeFileSync(summaryFile, '');
+  writeFileSync(join(dir, 'state'), ''); // the runner creates it, as it does the other two
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '',
     HOME: process.env.HOME ?? '/root',
@@ -51,7 +52,7 @@ export async function runAction(bundle: string, inputs: Record<string, string>, 
   const started = Date.now();
   try {
     return await new Promise<ActionRun>((resolve, reject) => {
-      const child = spawn(process.execPath, [bundle], { cwd: options.cwd ?? process.cwd(), env });
+      const child = spawn(process.execPath, [...(options.nodeArgs ?? []), bundle], { cwd: options.cwd ?? process.cwd(), env });
       let stdout = '';
       let stderr = '';
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
