@@ -41,6 +41,7 @@ export function run(): Promise<void> {
     const inputs = getInputs();
     const plan = await createPlan(inputs.templates, {
       buildArgs: inputs.buildArgs,
+      hashSelected: false, // tests what was built; builds nothing
       ...(inputs.names.length ? { names: inputs.names } : {}),
       ...(inputs.registry ? { conventionRegistry: inputs.registry } : {}),
     });
