@@ -77,12 +77,15 @@ export const unusedCoreParts = {
 // only, so one copy of each class exists however many bundles require them.
 const VENDORED = { '@kubernetes/client-node': 'kubernetes-client-node', ws: 'ws' };
 
-const vendoredPackages = {
-  name: 'vendored-packages',
-  setup(build) {
-    build.onResolve({ filter: /^(@kubernetes\/client-node|ws)$/ }, (args) => (/[\\/]node_modules[\\/]/.test(args.importer) ? undefined : { path: `../vendor/${VENDORED[args.path]}.js`, external: true }));
-  },
-};
+/** Imports of VENDORED packages, as requires of dist/vendor/ from a bundle `depth` folders below dist/. */
+function vendoredPackages(depth) {
+  return {
+    name: 'vendored-packages',
+    setup(build) {
+      build.onResolve({ filter: /^(@kubernetes\/client-node|ws)$/ }, (args) => (/[\\/]node_modules[\\/]/.test(args.importer) ? undefined : { path: `${'../'.repeat(depth)}vendor/${VENDORED[args.path]}.js`, external: true }));
+    },
+  };
+}
 
 // The CLI's dispatcher (dist/cli/index.js) requires the bundle of the one command it runs
 // (dist/cli/commands/<name>.js): `build-image validate` never reads the build pipeline's code.
@@ -91,6 +94,15 @@ const cliCommands = {
   name: 'cli-commands',
   setup(build) {
     build.onResolve({ filter: /^\.\/[a-z-]+\.js$/ }, (args) => (args.importer === COMMAND_INDEX && args.kind === 'dynamic-import' ? { path: `./commands/${args.path.slice(2)}`, external: true } : undefined));
+  },
+};
+
+// yaml ships CommonJS for Node and the same code as ES modules for browsers (they differ only
+// in how a warning is printed). The ES build lets esbuild hoist it and drop what we never call.
+const yamlAsModules = {
+  name: 'yaml-as-modules',
+  setup(build) {
+    build.onResolve({ filter: /^yaml$/ }, () => ({ path: join(root, 'node_modules/yaml/browser/index.js') }));
   },
 };
 
@@ -174,13 +186,22 @@ export async function bundle() {
   rmSync(join(root, 'dist'), { recursive: true, force: true });
   const vendorEntries = Object.fromEntries(Object.entries(VENDORED).map(([pkg, name]) => [`vendor/${name}`, `vendor:${pkg}`]));
   const results = await Promise.all([
-    build({ ...COMMON, entryPoints: entryPoints(), outdir: 'dist', plugins: [unusedCoreParts, vendoredPackages, lazyCrypto, cliCommands] }),
+    // Bundles one and two folders below dist/ (dist/plan/index.js, dist/cli/commands/env.js)
+    // reach dist/vendor/ by different relative paths: one build for each depth.
+    ...[1, 2].map((depth) =>
+      build({
+        ...COMMON,
+        entryPoints: Object.fromEntries(Object.entries(entryPoints()).filter(([name]) => name.split('/').length === depth + 1)),
+        outdir: 'dist',
+        plugins: [unusedCoreParts, vendoredPackages(depth), lazyCrypto, cliCommands, yamlAsModules],
+      }),
+    ),
     build({ ...COMMON, minifyIdentifiers: true, entryPoints: vendorEntries, outdir: 'dist', plugins: [vendorEntry] }),
   ]);
   // A warning here is a bundle that would misbehave at run time (import.meta in CommonJS, say).
   const warnings = results.flatMap((r) => r.warnings);
   if (warnings.length > 0) throw new Error(`esbuild warned:\n${warnings.map((w) => `${w.location?.file ?? ''}:${w.location?.line ?? ''} ${w.text}`).join('\n')}`);
-  const result = { metafile: { inputs: { ...results[0].metafile.inputs, ...results[1].metafile.inputs }, outputs: { ...results[0].metafile.outputs, ...results[1].metafile.outputs } } };
+  const result = { metafile: { inputs: Object.assign({}, ...results.map((r) => r.metafile.inputs)), outputs: Object.assign({}, ...results.map((r) => r.metafile.outputs)) } };
   // The root package.json says "type": "module"; dist/package.json makes dist/*.js CommonJS.
   writeFileSync(join(root, 'dist', 'package.json'), '{\n  "type": "commonjs"\n}\n');
   chmodSync(join(root, 'dist', 'cli', 'index.js'), 0o755);

@@ -3,9 +3,9 @@
 // run reaches Kubernetes; HTTP, TLS and node:crypto only when a run makes a request or a hash;
 // node:child_process only when it starts a process; the CLI reads only the command it runs.
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { runAction } from '../actions/run-action.js';
 
 const root = process.cwd(); // jest runs from the repository root
@@ -62,4 +62,21 @@ test('the CLI reads its dispatcher and the one command it runs', () => {
   const { builtins, dist } = readLoads(record);
   expect(dist).toEqual(['dist/cli/commands/validate.js', 'dist/cli/index.js']);
   for (const heavy of ['child_process', 'crypto', 'http', 'https']) expect(builtins).not.toContain(heavy);
+});
+
+test('every file a bundle requires from dist/ is there', () => {
+  const bundles = readdirSync(join(root, 'dist'), { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.js'))
+    .map((f) => join('dist', f));
+  expect(bundles).toContain('dist/cli/commands/env.js');
+  const missing: string[] = [];
+  let seen = 0;
+  for (const bundle of bundles) {
+    for (const [, target] of readFileSync(join(root, bundle), 'utf8').matchAll(/require\("(\.\.?\/[^"]+)"\)/g)) {
+      seen++;
+      if (!existsSync(join(root, dirname(bundle), target!))) missing.push(`${bundle} -> ${target}`);
+    }
+  }
+  expect(seen).toBeGreaterThan(10); // the vendor bundles and every CLI command
+  expect(missing).toEqual([]);
 });
