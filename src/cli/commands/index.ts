@@ -1,6 +1,6 @@
 // Every CLI command, in the order `build-image --help` lists them. A command's module is
-// imported only when that command runs (or its --help is asked for): each sits in its own
-// bundle chunk, so `build-image validate` never loads the build pipeline or a registry client.
+// imported only when that command runs (or its --help is asked for): each is its own bundle
+// (dist/cli/commands/<name>.js), so `build-image validate` never reads the build pipeline.
 // The summary is repeated here so `build-image --help` loads no command (index.test.ts checks it).
 import type { Command } from '../command.js';
 
