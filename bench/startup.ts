@@ -5,7 +5,8 @@
 // Target: every bundle within 2x of bare node. Builds dist/ first when it is stale. With
 // /usr/bin/time present, CPU time (user + system) is shown too: on a busy machine it moves
 // much less than wall time.
-// npm run bench:startup [-- --rounds 21]
+// npm run bench:startup [-- --rounds 21] [--node /path/to/node24/bin/node]
+// --node runs the bundles and bare node with another Node binary (actions run on Node 24).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +17,9 @@ import { bundle, bundleIsCurrent } from '../scripts/bundle.mjs';
 import { startRegistry } from '../test/harness/registry.js';
 import { pushBusyboxImage } from '../test/harness/buildah.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, node: { type: 'string' } } });
 const ROUNDS = Number(values.rounds);
+const NODE = values.node ?? process.execPath;
 const root = resolve(import.meta.dirname, '..');
 
 interface Case {
@@ -108,7 +110,7 @@ async function main(): Promise<void> {
       for (const file of ['output', 'summary', 'state']) writeFileSync(join(work, file), '');
       for (const [k, v] of Object.entries(c?.inputs ?? {})) env[`INPUT_${k.replace(/ /g, '_').toUpperCase()}`] = v;
       for (const [k, v] of Object.entries(c?.state ?? {})) env[`STATE_${k}`] = v;
-      const argv = [process.execPath, ...(c ? c.args : ['-e', ''])];
+      const argv = [NODE, ...(c ? c.args : ['-e', ''])];
       const started = performance.now();
       const result = timeTool ? spawnSync(timeTool, ['-f', '%U %S', '-o', cpuFile, ...argv], { env, cwd: root, encoding: 'utf8' }) : spawnSync(argv[0]!, argv.slice(1), { env, cwd: root, encoding: 'utf8' });
       const ms = performance.now() - started;
@@ -136,7 +138,7 @@ async function main(): Promise<void> {
     const bareWall = median(bare.wall);
     const bareCpu = median(bare.cpu);
     const cpuText = (ms: number): string => (Number.isNaN(ms) ? '' : `   cpu ${ms.toFixed(0).padStart(4)} ms ${(ms / bareCpu).toFixed(2)}x`);
-    console.log(`\n${ROUNDS} rounds, interleaved; medians. Node ${process.version}.`);
+    console.log(`\n${ROUNDS} rounds, interleaved; medians. Node ${spawnSync(NODE, ['--version'], { encoding: 'utf8' }).stdout.trim()}.`);
     console.log(`${"bare node -e ''".padEnd(18)} ${bareWall.toFixed(0).padStart(5)} ms        ${cpuText(bareCpu)}`);
     let worst = 0;
     for (const c of cases) {

@@ -106,8 +106,8 @@ test('the container securityContext is applied: dropped capabilities, runAsUser'
   expect(terminated(ok)!.exitCode).toBe(0);
   expect(terminated(dropped)!.exitCode).not.toBe(0);
   expect(await core.readNamespacedPodLog({ namespace: ns, name: 'caps-dropped' })).toContain('Operation not permitted');
-  expect(await core.readNamespacedPodLog({ namespace: ns, name: 'as-user' })).toBe('1000\n');
-  expect(terminated(user)!.exitCode).toBe(0);
+  const userLog = await core.readNamespacedPodLog({ namespace: ns, name: 'as-user' });
+  expect({ exitCode: terminated(user)!.exitCode, log: userLog }).toEqual({ exitCode: 0, log: '1000\n' });
 }, 90000);
 
 test('imagePullSecrets: without them an authenticated registry refuses the pull (ErrImagePull); with them the pod runs', async () => {
@@ -176,7 +176,9 @@ test('Deployments: RollingUpdate replaces pods through a new ReplicaSet; Recreat
   await apps.createNamespacedDeployment({ namespace: ns, body: body('recreate', busybox, { strategy: { type: 'Recreate' }, minReadySeconds: 2 }) });
   const started = Date.now();
   await waitForDeployment('recreate', complete);
-  expect(Date.now() - started).toBeGreaterThanOrEqual(2000); // available only minReadySeconds after Ready
+  // Available minReadySeconds after Ready, as the condition's lastTransitionTime says; like a
+  // real apiserver's it has whole seconds, so up to one second of the wait may already be gone.
+  expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
 
   await apps.createNamespacedDeployment({ namespace: ns, body: body('stuck', `${registry.host}/library/nothing:1`, { progressDeadlineSeconds: 2 }) });
   const stuck = await waitForDeployment('stuck', (d) => d.status?.conditions?.some((c) => c.reason === 'ProgressDeadlineExceeded') ?? false, 30000);
