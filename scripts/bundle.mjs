@@ -97,6 +97,22 @@ const cliCommands = {
   },
 };
 
+// dockerfile-ast (with vscode-languageserver-types) takes about 10 ms to initialise, and most
+// runs never call it: plain Dockerfiles are read by a line scan (dockerfile/analyze.ts), so the
+// parser is needed only for heredocs, directives, continued FROM/ARG lines, and for pinning a
+// build's parents. Our imports of it get a stand-in that requires it at the first parse.
+const lazyDockerfileParser = {
+  name: 'lazy-dockerfile-parser',
+  setup(build) {
+    build.onResolve({ filter: /^dockerfile-ast$/ }, (args) => (args.namespace === 'lazy-dockerfile-ast' || /[\\/]node_modules[\\/]/.test(args.importer) ? undefined : { path: 'dockerfile-ast', namespace: 'lazy-dockerfile-ast' }));
+    build.onLoad({ filter: /.*/, namespace: 'lazy-dockerfile-ast' }, () => ({
+      contents: "let loaded;\nexport const DockerfileParser = { parse: (...args) => (loaded ??= require('dockerfile-ast')).DockerfileParser.parse(...args) };\n",
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+};
+
 // Which of a package's builds to bundle, where the default one costs time at every start:
 // - yaml ships CommonJS for Node and the same code as ES modules for browsers (they differ only
 //   in how a warning is printed); the ES build lets esbuild hoist it and drop what we never call.
@@ -202,7 +218,7 @@ export async function bundle() {
         ...COMMON,
         entryPoints: Object.fromEntries(Object.entries(entryPoints()).filter(([name]) => name.split('/').length === depth + 1)),
         outdir: 'dist',
-        plugins: [unusedCoreParts, vendoredPackages(depth), lazyCrypto, cliCommands, preferredBuilds],
+        plugins: [unusedCoreParts, vendoredPackages(depth), lazyCrypto, cliCommands, preferredBuilds, lazyDockerfileParser],
       }),
     ),
     build({ ...COMMON, minifyIdentifiers: true, entryPoints: vendorEntries, outdir: 'dist', plugins: [vendorEntry] }),
