@@ -71,18 +71,48 @@ export const unusedCoreParts = {
   },
 };
 
-// Packages only the Kubernetes paths use (a kaniko build, a smoke pod, a deploy) go into their
-// own bundles in dist/vendor/, required from the action bundles when such a path first runs: a
-// run that never talks to Kubernetes never reads their megabytes. They hold third-party code
-// only, so one copy of each class exists however many bundles require them.
-const VENDORED = { '@kubernetes/client-node': 'kubernetes-client-node', ws: 'ws' };
+// Third-party packages that most runs never call go into bundles of their own in dist/vendor/,
+// required the first time a run needs them: a run that does not use one neither compiles nor
+// initialises it. They hold third-party code only, so one copy of each class exists however
+// many bundles require them.
+// - The Kubernetes client (and ws) is imported only by modules that are themselves loaded when
+//   a kaniko build, smoke pod or deploy is about to happen: those require it directly.
+// - dockerfile-ast (140 KB with vscode-languageserver-types, about 15 ms to compile and set up)
+//   is needed only for Dockerfiles the line scan in dockerfile/analyze.ts leaves to it
+//   (heredocs, directives, continued FROM/ARG lines) and for pinning a build's parents;
+//   tar-stream only to pack a build context or read an image's layers. Their importers are
+//   always loaded, so they get a stand-in: functions (`standIn` names each export, or an
+//   object's static methods) that require the package at their first call.
+const VENDORED = {
+  '@kubernetes/client-node': { file: 'kubernetes-client-node' },
+  ws: { file: 'ws' },
+  'dockerfile-ast': { file: 'dockerfile-ast', standIn: { DockerfileParser: ['parse'] } },
+  'tar-stream': { file: 'tar-stream', standIn: { extract: null, pack: null } },
+};
+const VENDORED_IMPORT = /^(@kubernetes\/client-node|ws|dockerfile-ast|tar-stream)$/;
 
-/** Imports of VENDORED packages, as requires of dist/vendor/ from a bundle `depth` folders below dist/. */
+/** The stand-in module for a vendored package: its exports as functions that require it on first call. */
+function standInModule(vendorPath, standIn) {
+  const lines = [`let loaded;`, `const load = () => (loaded ??= require(${JSON.stringify(vendorPath)}));`];
+  for (const [name, methods] of Object.entries(standIn)) {
+    if (methods === null) lines.push(`export function ${name}(...args) { return load().${name}(...args); }`);
+    else lines.push(`export const ${name} = { ${methods.map((m) => `${m}: (...args) => load().${name}.${m}(...args)`).join(', ')} };`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** Imports of VENDORED packages from our code, for a bundle `depth` folders below dist/. */
 function vendoredPackages(depth) {
   return {
     name: 'vendored-packages',
     setup(build) {
-      build.onResolve({ filter: /^(@kubernetes\/client-node|ws)$/ }, (args) => (/[\\/]node_modules[\\/]/.test(args.importer) ? undefined : { path: `${'../'.repeat(depth)}vendor/${VENDORED[args.path]}.js`, external: true }));
+      build.onResolve({ filter: VENDORED_IMPORT }, (args) => {
+        if (/[\\/]node_modules[\\/]/.test(args.importer) || args.namespace === 'stand-in') return undefined;
+        const vendorPath = `${'../'.repeat(depth)}vendor/${VENDORED[args.path].file}.js`;
+        return VENDORED[args.path].standIn ? { path: args.path, namespace: 'stand-in', pluginData: { vendorPath } } : { path: vendorPath, external: true };
+      });
+      build.onResolve({ filter: /^\.\.?\/.*vendor\// }, (args) => (args.namespace === 'stand-in' ? { path: args.path, external: true } : undefined));
+      build.onLoad({ filter: /.*/, namespace: 'stand-in' }, (args) => ({ contents: standInModule(args.pluginData.vendorPath, VENDORED[args.path].standIn), loader: 'js' }));
     },
   };
 }
@@ -94,22 +124,6 @@ const cliCommands = {
   name: 'cli-commands',
   setup(build) {
     build.onResolve({ filter: /^\.\/[a-z-]+\.js$/ }, (args) => (args.importer === COMMAND_INDEX && args.kind === 'dynamic-import' ? { path: `./commands/${args.path.slice(2)}`, external: true } : undefined));
-  },
-};
-
-// dockerfile-ast (with vscode-languageserver-types) takes about 10 ms to initialise, and most
-// runs never call it: plain Dockerfiles are read by a line scan (dockerfile/analyze.ts), so the
-// parser is needed only for heredocs, directives, continued FROM/ARG lines, and for pinning a
-// build's parents. Our imports of it get a stand-in that requires it at the first parse.
-const lazyDockerfileParser = {
-  name: 'lazy-dockerfile-parser',
-  setup(build) {
-    build.onResolve({ filter: /^dockerfile-ast$/ }, (args) => (args.namespace === 'lazy-dockerfile-ast' || /[\\/]node_modules[\\/]/.test(args.importer) ? undefined : { path: 'dockerfile-ast', namespace: 'lazy-dockerfile-ast' }));
-    build.onLoad({ filter: /.*/, namespace: 'lazy-dockerfile-ast' }, () => ({
-      contents: "let loaded;\nexport const DockerfileParser = { parse: (...args) => (loaded ??= require('dockerfile-ast')).DockerfileParser.parse(...args) };\n",
-      loader: 'js',
-      resolveDir: root,
-    }));
   },
 };
 
@@ -209,7 +223,7 @@ const COMMON = {
 export async function bundle() {
   const { build } = await import('esbuild');
   rmSync(join(root, 'dist'), { recursive: true, force: true });
-  const vendorEntries = Object.fromEntries(Object.entries(VENDORED).map(([pkg, name]) => [`vendor/${name}`, `vendor:${pkg}`]));
+  const vendorEntries = Object.fromEntries(Object.entries(VENDORED).map(([pkg, { file }]) => [`vendor/${file}`, `vendor:${pkg}`]));
   const results = await Promise.all([
     // Bundles one and two folders below dist/ (dist/plan/index.js, dist/cli/commands/env.js)
     // reach dist/vendor/ by different relative paths: one build for each depth.
@@ -218,10 +232,10 @@ export async function bundle() {
         ...COMMON,
         entryPoints: Object.fromEntries(Object.entries(entryPoints()).filter(([name]) => name.split('/').length === depth + 1)),
         outdir: 'dist',
-        plugins: [unusedCoreParts, vendoredPackages(depth), lazyCrypto, cliCommands, preferredBuilds, lazyDockerfileParser],
+        plugins: [unusedCoreParts, vendoredPackages(depth), lazyCrypto, cliCommands, preferredBuilds],
       }),
     ),
-    build({ ...COMMON, minifyIdentifiers: true, entryPoints: vendorEntries, outdir: 'dist', plugins: [vendorEntry] }),
+    build({ ...COMMON, minifyIdentifiers: true, entryPoints: vendorEntries, outdir: 'dist', plugins: [vendorEntry, preferredBuilds] }),
   ]);
   // A warning here is a bundle that would misbehave at run time (import.meta in CommonJS, say).
   const warnings = results.flatMap((r) => r.warnings);

@@ -3,7 +3,7 @@
 // run reaches Kubernetes; HTTP, TLS and node:crypto only when a run makes a request or a hash;
 // node:child_process only when it starts a process; the CLI reads only the command it runs.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { runAction } from '../actions/run-action.js';
@@ -40,6 +40,15 @@ test('validate reads one bundle and starts no process, request or hash', async (
   const { builtins, dist } = await loadsOf('dist/validate/index.js', { templates: 'examples' });
   expect(dist).toEqual(['dist/validate/index.js']);
   for (const heavy of ['child_process', 'crypto', 'http', 'https', 'net', 'tls']) expect(builtins).not.toContain(heavy);
+});
+
+test('a Dockerfile the line scan leaves to the parser: dockerfile-ast is read then, from dist/vendor/', async () => {
+  const repo = join(dir, 'repo');
+  cpSync(join(root, 'examples'), repo, { recursive: true });
+  // A FROM continued over two lines is not plain: dockerfile/analyze.ts hands it to the parser.
+  writeFileSync(join(repo, 'images/base/Dockerfile'), 'ARG BASE_IMAGE=docker.io/library/busybox:1.36\nFROM \\\n  ${BASE_IMAGE}\nRUN true\n');
+  const { dist } = await loadsOf('dist/plan/index.js', { templates: '.' }, repo);
+  expect(dist).toEqual(['dist/plan/index.js', 'dist/vendor/dockerfile-ast.js']);
 });
 
 test('the root action with nothing to build never reads the Kubernetes client, nor loads HTTP or node:crypto', async () => {
