@@ -1,2 +1,0 @@
-import{createRequire as __biRequire}from'node:module';const require=__biRequire(import.meta.url);
-function abortOnSignals(onCancel=()=>{}){let controller=new AbortController,cancel=()=>{controller.signal.aborted||(onCancel(),controller.abort())};return process.once("SIGINT",cancel),process.once("SIGTERM",cancel),{signal:controller.signal,dispose:()=>{process.off("SIGINT",cancel),process.off("SIGTERM",cancel)}}}export{abortOnSignals};

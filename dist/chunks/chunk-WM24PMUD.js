@@ -1,1 +1,0 @@
-import{createRequire as __biRequire}from'node:module';const require=__biRequire(import.meta.url);

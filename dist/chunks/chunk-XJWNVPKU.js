@@ -1,5 +1,0 @@
-import{createRequire as __biRequire}from'node:module';const require=__biRequire(import.meta.url);
-import{problemsTable}from"./chunk-6GP3HUIR.js";import{resolveRoot}from"./chunk-46HAASCV.js";import{annotationPrefix}from"./chunk-ZTVV6KIN.js";import{error,summary}from"./chunk-YIRP3JET.js";import{UserError}from"./chunk-LBQD7ANG.js";function annotateProblems(problems,prefix){for(let p of problems){let oneLine=p.endLine===p.line;error(p.message,{title:p.title,file:prefix+p.file,startLine:p.line||void 0,startColumn:p.column||void 0,endLine:oneLine?p.endLine:void 0,endColumn:oneLine?p.endColumn:void 0})}}async function reportInvalidTemplates(err,templatesDir,heading){let prefix=annotationPrefix(resolveRoot(templatesDir));return annotateProblems(err.problems,prefix),await summary.addHeading(heading,2).addRaw(`The templates have problems:
-
-${problemsTable(err.problems.map(p=>({...p,file:prefix+p.file})))}
-`).write(),new UserError(`the templates have ${err.problems.length} problem(s); see the annotations`)}export{annotateProblems,reportInvalidTemplates};

@@ -1,2 +1,0 @@
-import{createRequire as __biRequire}from'node:module';const require=__biRequire(import.meta.url);
-import{IN_CLUSTER_NAMESPACE_FILE,KubeClient,describePermission,exitCodeOf,loadKubeConfig}from"./chunk-EO3DKM6B.js";import"./chunk-ID3MPEHU.js";import"./chunk-HFD6S64X.js";import"./chunk-J37RBSX7.js";import"./chunk-PP7AUCH2.js";import"./chunk-LBQD7ANG.js";export{IN_CLUSTER_NAMESPACE_FILE,KubeClient,describePermission,exitCodeOf,loadKubeConfig};
