@@ -1,7 +1,8 @@
 // Bundles every action (src/actions/<name>/index.ts -> dist/<name>/index.js, post-index.ts ->
-// dist/<name>/post.js) and the CLI (dist/cli/index.js) with esbuild: one CommonJS file per
-// entry, plus dist/vendor/ for the Kubernetes client, required only when a run reaches
-// Kubernetes. Type checking is `npm run typecheck`'s job. Same sources -> same bytes.
+// dist/<name>/post.js), the CLI's dispatcher (dist/cli/index.js) and its commands
+// (dist/cli/commands/<name>.js) with esbuild: one CommonJS file per entry, plus dist/vendor/ for
+// third-party packages loaded at first use. Type checking is `npm run typecheck`'s job. Same
+// sources -> same bytes.
 // Also writes dist/SOURCES: a hash of the inputs and their list, which the test setup checks
 // (bundleIsCurrent) so tests never run a dist/ built from other sources.
 import { createHash } from 'node:crypto';
@@ -60,7 +61,7 @@ export function entryPoints() {
 // modules are marked side-effect free: esbuild then drops them, and the whole HTTP stack with
 // them, while @actions/core stays the library. A bundle that calls getIDToken still gets them.
 // The filter runs in esbuild's Go side, so only these imports cost a call into JavaScript.
-export const unusedCoreParts = {
+const unusedCoreParts = {
   name: 'actions-core-unused-parts',
   setup(build) {
     build.onResolve({ filter: /^\.\/(oidc-utils|platform)\.js$/ }, async (args) => {
@@ -71,48 +72,86 @@ export const unusedCoreParts = {
   },
 };
 
-// Third-party packages that most runs never call go into bundles of their own in dist/vendor/,
-// required the first time a run needs them: a run that does not use one neither compiles nor
-// initialises it. They hold third-party code only, so one copy of each class exists however
-// many bundles require them.
-// - The Kubernetes client (and ws) is imported only by modules that are themselves loaded when
-//   a kaniko build, smoke pod or deploy is about to happen: those require it directly.
-// - dockerfile-ast (140 KB with vscode-languageserver-types, about 15 ms to compile and set up)
-//   is needed only for Dockerfiles the line scan in dockerfile/analyze.ts leaves to it
-//   (heredocs, directives, continued FROM/ARG lines) and for pinning a build's parents;
-//   tar-stream only to pack a build context or read an image's layers. Their importers are
-//   always loaded, so they get a stand-in: functions (`standIn` names each export, or an
-//   object's static methods) that require the package at their first call.
-const VENDORED = {
-  '@kubernetes/client-node': { file: 'kubernetes-client-node' },
-  ws: { file: 'ws' },
-  'dockerfile-ast': { file: 'dockerfile-ast', standIn: { DockerfileParser: ['parse'] } },
-  'tar-stream': { file: 'tar-stream', standIn: { extract: null, pack: null } },
-};
-const VENDORED_IMPORT = /^(@kubernetes\/client-node|ws|dockerfile-ast|tar-stream)$/;
-
-/** The stand-in module for a vendored package: its exports as functions that require it on first call. */
-function standInModule(vendorPath, standIn) {
-  const lines = [`let loaded;`, `const load = () => (loaded ??= require(${JSON.stringify(vendorPath)}));`];
+// A stand-in module: the named exports of `target` as functions that require it at their first
+// call (`standIn` maps each export to null for a function, or to the static methods of an
+// object), plus `extra` code. A run that never calls one never loads the module behind it.
+// Importing a name the stand-in lacks fails the bundle (esbuild warns, and warnings fail it).
+function standInModule(target, standIn, extra = '') {
+  const lines = ['let loaded;', `const load = () => (loaded ??= require(${JSON.stringify(target)}));`];
   for (const [name, methods] of Object.entries(standIn)) {
     if (methods === null) lines.push(`export function ${name}(...args) { return load().${name}(...args); }`);
     else lines.push(`export const ${name} = { ${methods.map((m) => `${m}: (...args) => load().${name}.${m}(...args)`).join(', ')} };`);
   }
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${extra}`;
 }
 
-/** Imports of VENDORED packages from our code, for a bundle `depth` folders below dist/. */
-function vendoredPackages(depth) {
+/** `^(a|b)$` for the names of a package map. */
+function anyOf(names) {
+  return new RegExp(`^(${names.map((n) => n.replace(/[/.]/g, '\\$&')).join('|')})$`);
+}
+
+// Third-party packages that most runs never call go into bundles of their own in dist/vendor/,
+// required the first time a run needs them: a run that does not use one neither compiles nor
+// initialises it. They hold third-party code only, so one copy of each class exists however
+// many bundles require them.
+// - The Kubernetes client is imported only by modules that are themselves loaded when a kaniko
+//   build, smoke pod or deploy is about to happen: those require it directly.
+// - dockerfile-ast (140 KB with vscode-languageserver-types, about 15 ms to compile and set up)
+//   is needed only for Dockerfiles the line scan in dockerfile/analyze.ts leaves to it
+//   (heredocs, directives, continued FROM/ARG lines) and for pinning a build's parents;
+//   tar-stream only to pack a build context or read an image's layers. Their importers are
+//   always loaded, so they are imported through a stand-in.
+const VENDORED = {
+  '@kubernetes/client-node': { file: 'kubernetes-client-node' },
+  'dockerfile-ast': { file: 'dockerfile-ast', standIn: { DockerfileParser: ['parse'] } },
+  'tar-stream': { file: 'tar-stream', standIn: { extract: null, pack: null } },
+};
+
+// node:crypto takes about 10 ms to load (it loads every algorithm's module), and most runs
+// use it for one thing: the random delimiter @actions/core puts around each step output. So
+// it is imported through a stand-in too, whose randomUUID() reads its 16 random bytes from
+// /dev/urandom (the kernel's generator, which OpenSSL seeds from too).
+const LAZY_CRYPTO = Object.fromEntries(
+  ['createCipheriv', 'createDecipheriv', 'createHash', 'createHmac', 'createPrivateKey', 'createPublicKey', 'diffieHellman', 'generateKeyPairSync', 'hkdfSync', 'randomBytes', 'timingSafeEqual'].map((name) => [name, null]),
+);
+const RANDOM_UUID = `import { closeSync, openSync, readSync } from 'node:fs';
+export function randomUUID() {
+  let bytes;
+  try {
+    const fd = openSync('/dev/urandom', 'r');
+    try {
+      bytes = Buffer.alloc(16);
+      if (readSync(fd, bytes, 0, 16, null) !== 16) bytes = undefined;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    bytes = undefined;
+  }
+  if (!bytes) return load().randomUUID();
+  bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
+  bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
+  const hex = bytes.toString('hex');
+  return \`\${hex.slice(0, 8)}-\${hex.slice(8, 12)}-\${hex.slice(12, 16)}-\${hex.slice(16, 20)}-\${hex.slice(20)}\`;
+}
+`;
+
+/**
+ * Our imports of VENDORED packages and node:crypto, for a bundle `depth` folders below dist/:
+ * a require of dist/vendor/, or a stand-in. What a stand-in itself requires stays external.
+ */
+function lazyImports(depth) {
+  const vendorPath = (pkg) => `${'../'.repeat(depth)}vendor/${VENDORED[pkg].file}.js`;
   return {
-    name: 'vendored-packages',
+    name: 'lazy-imports',
     setup(build) {
-      build.onResolve({ filter: VENDORED_IMPORT }, (args) => {
-        if (/[\\/]node_modules[\\/]/.test(args.importer) || args.namespace === 'stand-in') return undefined;
-        const vendorPath = `${'../'.repeat(depth)}vendor/${VENDORED[args.path].file}.js`;
-        return VENDORED[args.path].standIn ? { path: args.path, namespace: 'stand-in', pluginData: { vendorPath } } : { path: vendorPath, external: true };
-      });
-      build.onResolve({ filter: /^\.\.?\/.*vendor\// }, (args) => (args.namespace === 'stand-in' ? { path: args.path, external: true } : undefined));
-      build.onLoad({ filter: /.*/, namespace: 'stand-in' }, (args) => ({ contents: standInModule(args.pluginData.vendorPath, VENDORED[args.path].standIn), loader: 'js' }));
+      build.onResolve({ filter: /./, namespace: 'stand-in' }, (args) => ({ path: args.path, external: true }));
+      build.onResolve({ filter: anyOf(Object.keys(VENDORED)) }, ({ path }) => (VENDORED[path].standIn ? { path, namespace: 'stand-in' } : { path: vendorPath(path), external: true }));
+      build.onResolve({ filter: /^(node:)?crypto$/ }, () => ({ path: 'node:crypto', namespace: 'stand-in' }));
+      build.onLoad({ filter: /.*/, namespace: 'stand-in' }, ({ path }) => ({
+        contents: path === 'node:crypto' ? standInModule('node:crypto', LAZY_CRYPTO, RANDOM_UUID) : standInModule(vendorPath(path), VENDORED[path].standIn),
+        loader: 'js',
+      }));
     },
   };
 }
@@ -141,59 +180,17 @@ const PREFERRED_BUILDS = {
 const preferredBuilds = {
   name: 'preferred-builds',
   setup(build) {
-    build.onResolve({ filter: /^(yaml|vscode-languageserver-types)$/ }, (args) => ({ path: join(root, PREFERRED_BUILDS[args.path]) }));
+    build.onResolve({ filter: anyOf(Object.keys(PREFERRED_BUILDS)) }, (args) => ({ path: join(root, PREFERRED_BUILDS[args.path]) }));
   },
 };
 
-// The entry of a vendor bundle: everything the package exports (`vendor:ws` -> ws's exports).
+// The entry of a vendor bundle: everything the package exports (`vendor:tar-stream`).
 const vendorEntry = {
   name: 'vendor-entry',
   setup(build) {
     build.onResolve({ filter: /^vendor:/ }, (args) => ({ path: args.path.slice('vendor:'.length), namespace: 'vendor' }));
     build.onLoad({ filter: /.*/, namespace: 'vendor' }, (args) => ({
-      contents: `export * from '${args.path}';\n${args.path === 'ws' ? "export { default } from 'ws';\n" : ''}`,
-      resolveDir: root,
-    }));
-  },
-};
-
-// node:crypto takes about 10 ms to load (it loads every algorithm's module), and most runs
-// use it for one thing: the random delimiter @actions/core puts around each step output. So
-// `import ... from 'node:crypto'` gets a stand-in whose functions load node:crypto on their
-// first call, and whose randomUUID() reads its 16 random bytes from /dev/urandom (the kernel's
-// generator, which OpenSSL seeds from too). Importing a name not listed here fails the bundle.
-const LAZY_CRYPTO = ['createCipheriv', 'createDecipheriv', 'createHash', 'createHmac', 'createPrivateKey', 'createPublicKey', 'diffieHellman', 'generateKeyPairSync', 'hkdfSync', 'randomBytes', 'timingSafeEqual'];
-
-const lazyCrypto = {
-  name: 'lazy-crypto',
-  setup(build) {
-    build.onResolve({ filter: /^(node:)?crypto$/ }, (args) => (args.namespace === 'lazy' ? { path: 'node:crypto', external: true } : { path: 'crypto', namespace: 'lazy' }));
-    build.onLoad({ filter: /.*/, namespace: 'lazy' }, () => ({
-      contents: `import { closeSync, openSync, readSync } from 'node:fs';
-let loaded;
-const crypto = () => (loaded ??= require('node:crypto'));
-${LAZY_CRYPTO.map((name) => `export function ${name}(...args) { return crypto().${name}(...args); }`).join('\n')}
-export function randomUUID() {
-  let bytes;
-  try {
-    const fd = openSync('/dev/urandom', 'r');
-    try {
-      bytes = Buffer.alloc(16);
-      if (readSync(fd, bytes, 0, 16, null) !== 16) bytes = undefined;
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    bytes = undefined;
-  }
-  if (!bytes) return crypto().randomUUID();
-  bytes[6] = (bytes[6] & 0x0f) | 0x40; // version 4
-  bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 4122 variant
-  const hex = bytes.toString('hex');
-  return \`\${hex.slice(0, 8)}-\${hex.slice(8, 12)}-\${hex.slice(12, 16)}-\${hex.slice(16, 20)}-\${hex.slice(20)}\`;
-}
-`,
-      loader: 'js',
+      contents: `export * from '${args.path}';\n`,
       resolveDir: root,
     }));
   },
@@ -232,7 +229,7 @@ export async function bundle() {
         ...COMMON,
         entryPoints: Object.fromEntries(Object.entries(entryPoints()).filter(([name]) => name.split('/').length === depth + 1)),
         outdir: 'dist',
-        plugins: [unusedCoreParts, vendoredPackages(depth), lazyCrypto, cliCommands, preferredBuilds],
+        plugins: [unusedCoreParts, lazyImports(depth), cliCommands, preferredBuilds],
       }),
     ),
     build({ ...COMMON, minifyIdentifiers: true, entryPoints: vendorEntries, outdir: 'dist', plugins: [vendorEntry, preferredBuilds] }),
@@ -245,7 +242,7 @@ export async function bundle() {
   writeFileSync(join(root, 'dist', 'package.json'), '{\n  "type": "commonjs"\n}\n');
   chmodSync(join(root, 'dist', 'cli', 'index.js'), 0o755);
   const files = Object.keys(result.metafile.inputs)
-    .filter((file) => !file.startsWith('node_modules/') && !file.startsWith('vendor:'))
+    .filter((file) => !file.startsWith('node_modules/') && !/^[a-z-]+:/.test(file)) // not the generated stand-ins and vendor entries
     .sort();
   writeFileSync(join(root, 'dist', 'SOURCES'), `${hashOf(files)}\n${files.join('\n')}\n`);
   return result;
@@ -259,7 +256,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       let total = 0;
       for (const [file, out] of Object.entries(result.metafile.outputs)) {
         total += out.bytes;
-        if (!file.includes('/chunks/')) console.log(`${file.padEnd(32)} ${(out.bytes / 1024).toFixed(0).padStart(6)} KB`);
+        console.log(`${file.padEnd(32)} ${(out.bytes / 1024).toFixed(0).padStart(6)} KB`);
       }
       console.log(`dist/: ${Object.keys(result.metafile.outputs).length} files, ${(total / 1024 / 1024).toFixed(2)} MB, ${Date.now() - started} ms`);
     },
