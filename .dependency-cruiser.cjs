@@ -23,10 +23,12 @@ for (let i = 1; i < layers.length; i++) {
   }
 }
 
-/** Outside-system packages and the folder that alone may use them (type-only imports are free). */
+/**
+ * Outside-system packages and the folder that alone may use them (type-only imports are free).
+ * node:child_process and node:http(s) are loaded at first use, which ESLint checks (eslint.config.js).
+ */
 const seams = [
   ['@kubernetes/client-node', '^src/systems/kube/'],
-  ['child_process', '^src/systems/process/'],
   ['ws', '^src/systems/kube/'],
 ];
 
@@ -43,13 +45,6 @@ module.exports = {
       from: { path: '^src/', pathNot: [home, '\\.test\\.ts$'] },
       to: { path: `(^|/)node_modules/${pkg}/|^${pkg}$`, dependencyTypesNot: ['type-only'] },
     })),
-    {
-      name: 'only-registry-module-speaks-http',
-      comment: 'HTTP goes through src/systems/registry (registries) or src/systems/kube (Kubernetes)',
-      severity: 'error',
-      from: { path: '^src/', pathNot: ['^src/systems/(registry|kube)/', '\\.test\\.ts$'] },
-      to: { path: '^(http|https|http2)$', dependencyTypes: ['core'] },
-    },
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
