@@ -33,7 +33,10 @@ export interface Validation {
 
 /** Loads, schema-checks and cross-checks every template, and builds the graph. */
 export function validateRepo(dir: string, options: ValidateOptions = {}): Validation {
-  const root = resolveRoot(dir);
+  return validateRoot(resolveRoot(dir), options);
+}
+
+function validateRoot(root: string, options: ValidateOptions): Validation {
   forgetRealPaths();
   const { repo, problems } = loadTemplates(root, options);
   problems.push(...checkRepo(repo, options));
@@ -64,11 +67,12 @@ export async function createPlan(dir: string, options: PlanOptions = {}): Promis
   let since = options.since;
   if (since !== undefined && isNullRevision(since)) since = undefined;
   // git answers in its own processes while the templates are read and checked here.
-  const changedFiles = since !== undefined ? changedFilesSince(resolveRoot(dir), since) : undefined;
+  const root = resolveRoot(dir);
+  const changedFiles = since !== undefined ? changedFilesSince(root, since) : undefined;
   changedFiles?.catch(() => undefined); // awaited below, unless validation fails first
-  const validation = validateRepo(dir, options);
+  const validation = validateRoot(root, options);
   if (validation.problems.length > 0) throw new InvalidTemplatesError(validation.problems);
-  const { root, repo, graph } = validation;
+  const { repo, graph } = validation;
 
   const known = [...graph.nodes.keys()];
   for (const name of options.names ?? []) {
