@@ -1,12 +1,15 @@
 // Plans 2,000 image templates (each with a Dockerfile, parents several levels deep) and 1,000
 // environments the way a user runs it, as a whole process (`build-image plan DIR --format json`,
 // process start included), side by side with a process that only reads the same files and
-// YAML-parses the templates (bench/plan-bare.ts). Both are bundled with esbuild into a temporary
-// folder first, as the CLI ships. Run: npx tsx bench/plan.ts
+// YAML-parses the templates (bench/plan-bare.ts). The CLI is the shipped bundle (dist/, rebuilt
+// first when stale); the bare reader is bundled the same way (one CommonJS file) into a
+// temporary folder. Run: npx tsx bench/plan.ts
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+// @ts-expect-error: a plain ESM script without types
+import { bundle, bundleIsCurrent } from '../scripts/bundle.mjs';
 
 const IMAGES = Number(process.env.BENCH_IMAGES ?? 2000);
 const ENVIRONMENTS = Number(process.env.BENCH_ENVIRONMENTS ?? 1000);
@@ -75,24 +78,12 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-/**
- * Bundles an entry point with esbuild into `outdir/<entry name>.js`, as a shipped CLI is built:
- * no TypeScript loader at run time, and each lazily imported command in its own chunk.
- */
-async function bundle(entry: string, outdir: string): Promise<string> {
+/** Bundles the bare reader into `outdir/plan-bare.js` the way the CLI ships: one CommonJS file. */
+async function bundleBare(outdir: string): Promise<string> {
   const { build } = await import('esbuild');
-  await build({
-    entryPoints: [entry],
-    outdir,
-    bundle: true,
-    splitting: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    logLevel: 'error',
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
-  });
-  return join(outdir, entry.replace(/^.*\//, '').replace(/\.ts$/, '.js'));
+  const outfile = join(outdir, 'plan-bare.js');
+  await build({ entryPoints: ['bench/plan-bare.ts'], outfile, bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' });
+  return outfile;
 }
 
 // GNU time, when installed, also gives the CPU time each process used: on a shared machine the
@@ -114,9 +105,10 @@ const work = mkdtempSync(join(tmpdir(), 'bi-bench-plan-'));
 const root = join(work, 'repo');
 try {
   generate(root);
-  writeFileSync(join(work, 'package.json'), '{"type": "module"}\n');
-  const cli = await bundle('src/cli/index.ts', join(work, 'cli'));
-  const bare = await bundle('bench/plan-bare.ts', join(work, 'bare'));
+  writeFileSync(join(work, 'package.json'), '{"type": "commonjs"}\n');
+  if (!(bundleIsCurrent as () => boolean)()) await (bundle as () => Promise<unknown>)();
+  const cli = 'dist/cli/index.js';
+  const bare = await bundleBare(work);
   const planArgs = [cli, 'plan', root, '--format', 'json'];
   // Warm the page cache for both, then alternate them so noise hits both alike.
   const first = JSON.parse(timed(planArgs).stdout) as { levels: string[][]; images: Record<string, { parents: string[] }> };

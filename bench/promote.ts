@@ -5,8 +5,9 @@
 // which goes first so neither always meets a warm registry.
 // Run: npm run build && npx tsx bench/promote.ts   (BENCH_IMAGES=50, BENCH_ROUNDS=3)
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
+// @ts-expect-error: a plain ESM script without types
+import { bundle, bundleIsCurrent } from '../scripts/bundle.mjs';
 import { RegistryClient } from '../src/systems/registry/client.js';
 import { copyImageContent } from '../src/systems/registry/copy.js';
 import { mapLimit } from '../src/lib/concurrency.js';
@@ -27,7 +28,7 @@ async function time(fn: () => Promise<unknown>): Promise<number> {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 async function main(): Promise<void> {
-  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run 'npm run build' first (the benchmark times the shipped CLI bundle)`);
+  if (!(bundleIsCurrent as () => boolean)()) await (bundle as () => Promise<unknown>)(); // times the shipped CLI, current
   const registry = await startRegistry();
   try {
     const client = new RegistryClient({ insecure: [registry.host] });
