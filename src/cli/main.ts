@@ -1,8 +1,7 @@
 import type { CliIO } from './command.js';
 import { commands } from './commands/index.js';
 import { describeError, exitCodeOf } from '../lib/errors.js';
-
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

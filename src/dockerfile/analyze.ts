@@ -148,15 +148,6 @@ export function expandWord(text: string, scope: Scope, unresolved: Unresolved[],
   return out;
 }
 
-/** Kept for callers that expand one string with plain values. */
-export function expandVariables(text: string, values: ReadonlyMap<string, string>, unresolved: string[]): string {
-  const scope = new Map([...values].map(([k, v]) => [k, { value: v, line: 0, unresolved: [] }]));
-  const found: Unresolved[] = [];
-  const result = expandWord(text, scope, found);
-  unresolved.push(...found.map((u) => u.name));
-  return result;
-}
-
 function describeUnresolved(list: readonly Unresolved[], args: ReadonlyMap<string, ArgValue | undefined>, declared: ReadonlySet<string>): string {
   const seen = new Set<string>();
   const parts: string[] = [];

@@ -31,8 +31,6 @@ export interface ImageGraph {
   children: Map<string, string[]>;
 }
 
-export { Publishers } from './published.js';
-
 /** Dockerfiles are read whole into memory: refuse absurd ones. */
 const MAX_DOCKERFILE_BYTES = 4 * 1024 * 1024;
 

@@ -23,8 +23,3 @@ export function toMermaid(plan: Plan): string {
   if (unchanged.length > 0) lines.push(`  class ${unchanged.map(id).join(',')} keep;`);
   return lines.join('\n') + '\n';
 }
-
-/** A fenced block GitHub renders as a diagram in job summaries (an HTML <pre> would not). */
-export function mermaidBlock(plan: Plan): string {
-  return `\n\`\`\`mermaid\n${toMermaid(plan)}\`\`\`\n\n`;
-}

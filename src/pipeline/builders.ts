@@ -51,17 +51,12 @@ async function kanikoBuilder(options: KanikoBuilderOptions): Promise<KanikoBuild
  * A builder made on first use. The kaniko builder loads the Kubernetes client (most of the
  * bundle's bytes) and runs an RBAC preflight: a run with nothing to build pays for neither.
  */
-export class LazyBuilder implements Builder {
+class LazyBuilder implements Builder {
   private real: Promise<Builder> | undefined;
   constructor(
     readonly kind: BuilderKind,
     private readonly create: () => Promise<Builder>,
   ) {}
-
-  /** True once a build or smoke test asked for the real builder. */
-  get created(): boolean {
-    return this.real !== undefined;
-  }
 
   private get(): Promise<Builder> {
     return (this.real ??= this.create());

@@ -5,7 +5,8 @@ import type { ImageStatus } from './scheduler.js';
 import type { ImageReport, PipelineResult } from './pipeline.js';
 import { promotionTags, testTag } from './tags.js';
 import { describeSmoke } from './smoke.js';
-import { cell, mermaidSummary } from '../plan/format.js';
+import { mermaidSummary } from '../plan/format.js';
+import { cell } from '../lib/markdown.js';
 
 function seconds(ms: number): string {
   return ms < 60_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;

@@ -1,5 +1,6 @@
 // Plans for people (text) and for machines (JSON without the absolute root).
 import type { Plan } from './types.js';
+import { cell } from '../lib/markdown.js';
 
 export function planToJson(plan: Plan): object {
   const { root: _root, ...rest } = plan;
@@ -174,11 +175,6 @@ export function mermaidSummary(plan: Plan, options: DiagramOptions): string {
     return `${block(part)}_The graph has ${all.length} images, too many to draw: shown are the ${focus.length} built, failed or changed and their parents (${names.length}); the other ${all.length - names.length} are left out._\n\n`;
   }
   return `\n_The graph has ${all.length} images (${focus.length} built, failed or changed), too many to draw within mermaid's size limit; see the table._\n\n`;
-}
-
-/** Markdown table cell text: no pipes or line breaks from names, reasons or messages. */
-export function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 /** The plan action's job summary: counts, the graph (changed images highlighted), a row per image. */

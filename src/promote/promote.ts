@@ -10,6 +10,7 @@ import { AggregateUserError, UsageError, UserError, describeError } from '../lib
 import { formatRepository, type RegistryClient, type RepositoryName } from '../systems/registry/client.js';
 import { copyImageContent, copyMethod, type CopyMethod } from '../systems/registry/copy.js';
 import { limiter, mapLimit } from '../lib/concurrency.js';
+import { cell } from '../lib/markdown.js';
 import type { ManifestBytes } from '../systems/registry/types.js';
 import { parseReference, type ImageReference } from '../systems/registry/reference.js';
 
@@ -331,11 +332,6 @@ function whyNotPromoted(image: BuiltImage): string {
     default:
       return `status ${image.status ?? 'unknown'}${detail}`;
   }
-}
-
-/** Markdown table cell text. */
-function cell(text: string): string {
-  return text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
 
 /** The promote action's job summary: every tag moved (previous and new digest), what was left out and why, the rollback. */

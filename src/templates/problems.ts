@@ -1,4 +1,5 @@
 // A problem found in the templates: where it is and what to do about it.
+import { cell } from '../lib/markdown.js';
 
 export interface Problem {
   /** Path relative to the template repo root, with forward slashes. */
@@ -51,6 +52,5 @@ export function githubAnnotation(p: Problem, pathPrefix = ''): string {
 
 /** A markdown table of problems for job summaries. */
 export function problemsTable(problems: Problem[]): string {
-  const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
   return ['| File | Line | Problem |', '| --- | ---: | --- |', ...problems.map((p) => `| \`${cell(p.file)}\` | ${p.line > 0 ? `${p.line}:${p.column}` : ''} | ${cell(p.message)} |`)].join('\n');
 }

@@ -1,11 +1,11 @@
 // Reading a pod's status the way a person would: the first thing that keeps it from running,
-// in words. Pure; used by the kaniko builder and by environment rollouts alike.
+// in words. Pure; the kaniko builder's (environment rollouts judge containers in rollout.ts).
 import type { V1ContainerStatus, V1Pod } from '@kubernetes/client-node';
 
 /** Waiting reasons that mean the image will not be pulled without a change. */
-export const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'RegistryUnavailable']);
+const PULL_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull', 'RegistryUnavailable']);
 /** Waiting reasons that mean the container cannot be created as specified. */
-export const START_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+const START_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
 
 /** Why a pod failed, from its status; undefined if nothing is wrong (yet). Pure. */
 export function explainPodProblem(pod: V1Pod, roles: Record<string, string> = {}): string | undefined {

@@ -7,8 +7,8 @@ import { DIGEST_HEADER, RegistryError, formatRepository, header, sha256, type Re
 import { discardBody, readBody } from './transport.js';
 import { MANIFEST_MEDIA_TYPES, type ManifestBytes } from './types.js';
 
-export { RegistryError, formatRepository, sha256, digestVerifier, type RepositoryName, type RegistryClientOptions } from './http.js';
-export { type BlobInfo, type UploadResult } from './blobs.js';
+export { RegistryError, formatRepository, sha256, type RepositoryName } from './http.js';
+export { type UploadResult } from './blobs.js';
 
 export class RegistryClient extends RegistryBlobs {
   /** Checks the registry answers the API at all (and that auth works, if it asks for it). */
