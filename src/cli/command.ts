@@ -93,11 +93,12 @@ export function credentialsFrom(command: string, file: string | undefined, io: P
  * is not that commit's image: it gets no commit tag or revision label.
  */
 export async function workingTreeOrigin(command: string, dir: string, io: Pick<CliIO, 'err'>, what = 'the images get'): Promise<BuildOrigin> {
-  let commit = await headCommit(dir);
-  if (commit && (await hasUncommittedChanges(dir))) {
+  // Three independent questions: asked at once.
+  const [head, dirty, branch] = await Promise.all([headCommit(dir), hasUncommittedChanges(dir), currentBranch(dir)]);
+  let commit = head;
+  if (commit && dirty) {
     io.err(`${command}: uncommitted changes under ${dir}: ${what} no commit tag or revision label\n`);
     commit = undefined;
   }
-  const branch = await currentBranch(dir);
   return { ...(commit ? { commit } : {}), ...(branch ? { branch } : {}), created: new Date().toISOString() };
 }

@@ -1,6 +1,6 @@
 // actions/push-archive: push a docker-archive or OCI layout built elsewhere (P4).
 import * as core from '@actions/core';
-import { printForeign } from '../../github/foreign.js';
+import { foreignOutput } from '../../github/foreign.js';
 import { resolve } from 'node:path';
 import { runAction } from '../../github/run.js';
 import { credentialsInput, listInput, workspace } from '../../github/inputs.js';
@@ -27,7 +27,14 @@ export function run(): Promise<void> {
     const inputs = getInputs();
     const client = createRegistryClient({ named: inputs.credentials, insecure: inputs.insecureRegistries });
     const tag = inputs.image.tag ?? 'latest';
-    const result = await pushArchive(client, inputs.archive, { registry: inputs.image.registry, repository: inputs.image.repository, tag }, { log: (l) => printForeign(l) }); // names read from the archive
+    // Names read from the archive: one window where workflow commands are not obeyed, for all lines.
+    const foreign = foreignOutput();
+    let result;
+    try {
+      result = await pushArchive(client, inputs.archive, { registry: inputs.image.registry, repository: inputs.image.repository, tag }, { log: (l) => foreign.print(l) });
+    } finally {
+      foreign.resume();
+    }
     const reference = `${inputs.image.registry}/${inputs.image.repository}:${tag}@${result.digest}`;
     core.setOutput('digest', result.digest);
     core.setOutput('reference', reference);
