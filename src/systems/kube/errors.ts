@@ -1,6 +1,7 @@
 // Kubernetes errors for people: the API server's own `Status` message and reason, never the
 // client library's dump of headers and body.
 import { UserError } from '../../lib/errors.js';
+import { retryAfterSeconds } from '../../lib/retry.js';
 
 export class KubeError extends UserError {
   constructor(
@@ -54,10 +55,7 @@ export function isNetworkError(err: unknown): boolean {
 export function retryAfterOf(err: unknown): number | undefined {
   if (err instanceof KubeError) return err.retryAfterSeconds;
   const headers = (err as { headers?: Record<string, string> })?.headers;
-  const value = headers?.['retry-after'] ?? headers?.['Retry-After'];
-  if (value === undefined) return undefined;
-  const seconds = Number(value);
-  return Number.isFinite(seconds) && seconds >= 0 ? seconds : undefined;
+  return retryAfterSeconds(headers?.['retry-after'] ?? headers?.['Retry-After']);
 }
 
 /** Turns any error from client-node into a KubeError saying what was being done and why it failed. */
