@@ -72,8 +72,7 @@ export function storageDirFor(runId: string, tmp = tmpdir()): string {
 export async function cleanupRun(runId: string, settings: Omit<BuildahSettings, 'storageDir'> = {}, tmp?: string): Promise<boolean> {
   const dir = storageDirFor(runId, tmp);
   if (!existsSync(dir)) return false;
-  await new Buildah({ ...settings, storageDir: dir }).removeEverything();
-  await rm(dir, { recursive: true, force: true });
+  await new Buildah({ ...settings, storageDir: dir }).removeStorage();
   return true;
 }
 
@@ -381,11 +380,7 @@ export class BuildahBuilder implements Builder {
    * container), every image pulled or built, and the directory.
    */
   async cleanup(): Promise<void> {
-    if (!existsSync(this.storageDir)) return;
-    // vfs keeps images and containers as plain directories (chroot runs mount nothing that
-    // outlives them): removing the directory is enough. Other drivers mount layers: unmount first.
-    if (this.buildah.storageDriver !== 'vfs') await this.buildah.removeEverything();
-    await rm(this.storageDir, { recursive: true, force: true });
+    if (existsSync(this.storageDir)) await this.buildah.removeStorage();
   }
 
   /** Cancellation and timeouts in words; other errors pass through. */

@@ -1,6 +1,7 @@
 // The one module that runs buildah. Every call goes through `Buildah.run`, which adds the
 // global flags (storage driver and, when given, a private storage root) and turns a non-zero
 // exit into a UserError with the log tail.
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { exec, type ExecOptions, type ExecResult } from '../process/exec.js';
 import { UserError } from '../../lib/errors.js';
@@ -61,10 +62,15 @@ export class Buildah {
     for (const name of names) await this.exec([kind, name]).catch(() => undefined);
   }
 
-  /** Empties a private storage: every working container, then every image. */
-  async removeEverything(): Promise<void> {
-    if (!this.storageDir) throw new Error('removeEverything is only for a private storage directory');
-    await this.exec(['rm', '--all']).catch(() => undefined);
-    await this.exec(['rmi', '--all', '--force']).catch(() => undefined);
+  /** Removes a private storage: its containers and images (unmounted where the driver mounts them), then the directory. */
+  async removeStorage(): Promise<void> {
+    if (!this.storageDir) throw new Error('removeStorage is only for a private storage directory');
+    // vfs keeps images and containers as plain directories (chroot runs mount nothing that
+    // outlives them): removing the directory is enough. Other drivers mount layers: unmount first.
+    if (this.storageDriver !== 'vfs') {
+      await this.exec(['rm', '--all']).catch(() => undefined);
+      await this.exec(['rmi', '--all', '--force']).catch(() => undefined);
+    }
+    await rm(this.storageDir, { recursive: true, force: true });
   }
 }
