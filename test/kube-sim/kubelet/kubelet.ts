@@ -414,6 +414,15 @@ export class Kubelet {
         await untilAborted(rt);
       }
     }
+    // The environment is resolved before the container starts: while a Secret or ConfigMap it
+    // names is missing, the kubelet reports CreateContainerConfigError and tries again.
+    let env = this.containerEnv(rt, c);
+    while (typeof env === 'string') {
+      this.setContainerStatus(rt, c, { waiting: { reason: 'CreateContainerConfigError', message: env } });
+      c.state = 'waiting';
+      await Promise.race([sleep(500), untilAborted(rt)]);
+      env = this.containerEnv(rt, c);
+    }
     const startedAt = now();
     c.startedAt = startedAt;
     c.state = 'running';
@@ -445,16 +454,6 @@ export class Kubelet {
     if (oom) oomTimer = setTimeout(oomKill, 400);
     const stopProbe = probed ? this.startReadinessProbe(rt, c, podSpec) : () => undefined;
     let exitCode: number;
-    const env = this.containerEnv(rt, c, podSpec);
-    if (typeof env === 'string') {
-      // CreateContainerConfigError: the kubelet retries until the reference resolves.
-      this.setContainerStatus(rt, c, { waiting: { reason: 'CreateContainerConfigError', message: env } });
-      c.state = 'waiting';
-      for (;;) {
-        await Promise.race([sleep(500), untilAborted(rt)]);
-        if (typeof this.containerEnv(rt, c, podSpec) !== 'string') return this.runContainer(rt, c, podSpec);
-      }
-    }
     if (kaniko) {
       exitCode = await emulateKaniko([...(c.spec.command?.slice(1) ?? []), ...(c.spec.args ?? [])], {
         env,
@@ -518,7 +517,7 @@ export class Kubelet {
   }
 
   /** The container's environment: env (values, secret/config map keys, pod fields) over envFrom; a missing reference is the error text. */
-  private containerEnv(rt: PodRuntime, c: ContainerRuntime, podSpec: KObject): Record<string, string> | string {
+  private containerEnv(rt: PodRuntime, c: ContainerRuntime): Record<string, string> | string {
     const env: Record<string, string> = {};
     const pod = this.store.tryGet(POD, rt.namespace, rt.name);
     for (const from of (c.spec.envFrom ?? []) as KObject[]) {
@@ -549,7 +548,6 @@ export class Kubelet {
         env[e.name] = v === undefined ? '' : String(v);
       } else env[e.name] = String(e.value ?? '').replace(/\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name: string) => env[name] ?? m);
     }
-    void podSpec;
     return env;
   }
 
@@ -722,7 +720,7 @@ export class Kubelet {
       throw new SimError(400, 'BadRequest', `unable to upgrade connection: container not found ("${target}")`);
     }
     if (command.length === 0) throw new SimError(400, 'BadRequest', 'you must specify at least one command for the container');
-    const env = this.containerEnv(rt, c, pod.spec);
+    const env = this.containerEnv(rt, c);
     const envArgs = typeof env === 'string' ? [] : Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
     const child = this.spawnTracked(rt, 'buildah', [...BUILDAH, 'run', '--isolation', 'chroot', ...c.mountArgs, ...envArgs, ...securityArgs(pod.spec, c.spec), c.workingContainer, '--', ...command], { stdin: true });
     c.execs.add(child);
