@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
 import { startRegistry, type TestRegistry } from '../test/harness/registry.js';
-import { pushBusyboxImage } from '../test/harness/buildah.js';
+import { pushBusyboxImage, usePrivateStorage } from '../test/harness/buildah.js';
 import { runPipeline } from '../src/pipeline/pipeline.js';
 import { runGraph } from '../src/pipeline/scheduler.js';
 import { BuildahBuilder } from '../src/builders/buildah/builder.js';
@@ -136,8 +136,7 @@ function median(values: number[]): number {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bi-bench-build-'));
   // The harness's buildah (busybox for the registry) in a private storage, like the tests.
-  writeFileSync(join(dir, 'storage.conf'), `[storage]\ndriver = "vfs"\ngraphroot = "${join(dir, 'storage')}"\nrunroot = "${join(dir, 'storage-run')}"\n`);
-  process.env.CONTAINERS_STORAGE_CONF = join(dir, 'storage.conf');
+  usePrivateStorage(dir);
   process.env.TMPDIR = dir;
   const registry = await startRegistry();
   try {

@@ -14,8 +14,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 // @ts-expect-error: a plain ESM script without types
 import { bundle, bundleIsCurrent } from '../scripts/bundle.mjs';
-import { startRegistry } from '../test/harness/registry.js';
-import { pushBusyboxImage } from '../test/harness/buildah.js';
+import { registryWithBusybox, usePrivateStorage } from '../test/harness/buildah.js';
 
 const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, node: { type: 'string' } } });
 const ROUNDS = Number(values.rounds);
@@ -47,13 +46,10 @@ async function main(): Promise<void> {
   }
   const dir = mkdtempSync(join(tmpdir(), 'bi-startup-'));
   // buildah (to put busybox in the registry) works in a private storage, like the tests.
-  writeFileSync(join(dir, 'storage.conf'), `[storage]\ndriver = "vfs"\ngraphroot = "${join(dir, 'storage')}"\nrunroot = "${join(dir, 'storage-run')}"\n`);
-  process.env.CONTAINERS_STORAGE_CONF = join(dir, 'storage.conf');
-  const registry = await startRegistry();
+  usePrivateStorage(dir);
+  // check-image and push-archive need an image and an archive of it: busybox, on loopback.
+  const { registry, busybox: image } = await registryWithBusybox();
   try {
-    // check-image and push-archive need an image and an archive of it: busybox, on loopback.
-    const image = `${registry.host}/library/busybox:1.36`;
-    await pushBusyboxImage(image);
     const archive = join(dir, 'busybox.tar');
     const copy = spawnSync('skopeo', ['copy', '--src-tls-verify=false', `docker://${image}`, `docker-archive:${archive}:busybox:1.36`], { stdio: 'inherit' });
     if (copy.status !== 0) throw new Error('skopeo copy failed');

@@ -1,5 +1,7 @@
 // Real images for tests, made with Debian's buildah (vfs storage, chroot isolation, as root).
 import { execFile } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -36,7 +38,6 @@ export async function pushBusyboxImage(ref: string, options: { user?: string } =
     const image = await buildah(['commit', '--format', 'docker', container]);
     const digestFile = `/tmp/bi-digest-${process.pid}-${Date.now()}`;
     await buildah(['push', '--tls-verify=false', '--digestfile', digestFile, image, `docker://${ref}`]);
-    const { readFileSync, rmSync } = await import('node:fs');
     const digest = readFileSync(digestFile, 'utf8').trim();
     rmSync(digestFile, { force: true });
     await buildah(['rmi', image]).catch(() => undefined);
@@ -53,4 +54,14 @@ export async function registryWithBusybox(): Promise<{ registry: import('./regis
   const busybox = `${registry.host}/library/busybox:1.36`;
   await pushBusyboxImage(busybox);
   return { registry, busybox };
+}
+
+/**
+ * Points this process's buildah (and its children's) at a private vfs storage inside `dir`, as
+ * the test run's global setup does: a script never touches the machine's own images.
+ */
+export function usePrivateStorage(dir: string): void {
+  const conf = join(dir, 'storage.conf');
+  writeFileSync(conf, `[storage]\ndriver = "vfs"\ngraphroot = "${join(dir, 'storage')}"\nrunroot = "${join(dir, 'storage-run')}"\n`);
+  process.env.CONTAINERS_STORAGE_CONF = conf;
 }
