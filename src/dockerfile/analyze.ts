@@ -40,8 +40,6 @@ export interface DockerfileAnalysis {
   froms: FromLine[];
   /** Every ARG name the Dockerfile declares, global or per stage. */
   args: Set<string>;
-  /** The global ARGs (before the first FROM) as the builder evaluates them; unset ones absent. */
-  globals: Map<string, string>;
   problems: DockerfileProblem[];
 }
 
@@ -341,7 +339,5 @@ export function analyzeDockerfile(text: string, buildArgs: Readonly<Record<strin
     if (stage) stages.push(stage.toLowerCase());
   }
   if (froms.length === 0) problems.push({ line: 1, column: 1, message: 'the Dockerfile has no FROM instruction; every Dockerfile must start its build stage with FROM' });
-  const globals = new Map<string, string>();
-  for (const [name, v] of scope) if (v !== undefined) globals.set(name, v.value);
-  return { froms, args, globals, problems };
+  return { froms, args, problems };
 }

@@ -82,14 +82,14 @@ export function planMatrices(plan: Plan, prefix = '', limit = MATRIX_LIMIT): Pla
       level: levelOf.get(name) ?? 0,
     };
   };
-  const layers = plan.levels.map((level, i) => ({ level: i, images: level.filter((n) => plan.order.includes(n)).join(',') })).filter((l) => l.images !== '');
+  // plan.levels holds exactly the images of plan.order, in levels that are never empty.
+  const layers = plan.levels.map((level, i) => ({ level: i, images: level.join(',') }));
   if (plan.order.length <= limit) return { matrix: { include: plan.order.map(entry) }, layers: { include: layers } };
 
   // Batches: every level gets a share of the limit in proportion to its size (at least one).
-  const byLevel = plan.levels.map((level) => level.filter((n) => plan.order.includes(n))).filter((l) => l.length > 0);
-  const size = Math.ceil(plan.order.length / Math.max(1, limit - byLevel.length));
+  const size = Math.ceil(plan.order.length / Math.max(1, limit - plan.levels.length));
   const include: MatrixEntry[] = [];
-  for (const level of byLevel) {
+  for (const level of plan.levels) {
     for (let i = 0; i < level.length; i += size) {
       const names = level.slice(i, i + size);
       const first = entry(names[0]!);
@@ -185,11 +185,12 @@ export function planSummaryMarkdown(plan: Plan, prefix = ''): string {
       ? `Nothing to build: none of the ${Object.keys(plan.images).length} images changed${plan.since ? ` since \`${plan.since.slice(0, 12)}\`` : ''}.`
       : `${plan.order.length} of ${Object.keys(plan.images).length} image(s) to build in ${plan.levels.length} level(s), parents first.`,
   );
+  const built = new Set(plan.order);
   lines.push(
     mermaidSummary(plan, {
-      classOf: (n) => (plan.order.includes(n) ? 'build' : 'keep'),
+      classOf: (n) => (built.has(n) ? 'build' : 'keep'),
       classDefs: { build: 'fill:#dbeafe,stroke:#2563eb', keep: 'fill:#f3f4f6,stroke:#9ca3af,color:#6b7280' },
-      focus: (n) => plan.order.includes(n),
+      focus: (n) => built.has(n),
     }),
   );
   if (plan.order.length > 0) {
