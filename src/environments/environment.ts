@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { V1Deployment, V1Pod, V1Secret } from '@kubernetes/client-node';
 import type { Builder } from '../builders/types.js';
 import type { RegistryClient } from '../systems/registry/client.js';
-import { parseReference } from '../systems/registry/reference.js';
+import { parseRepository } from '../systems/registry/reference.js';
 import { FileHasher } from '../graph/hash.js';
 import { validateRepo, InvalidTemplatesError } from '../plan/index.js';
 import type { ContainerSpec, EnvironmentTemplate, TemplateRepo } from '../templates/types.js';
@@ -198,7 +198,7 @@ async function devcontainerParent(root: string, environment: EnvironmentTemplate
   const base = options.imageRepository ?? personalisedRepository(`${registryPrefix(options)}/${environment.name}`, environment.name);
   const repository = `${base}-devcontainer`;
   const describe = `${spec.file} (built)`;
-  const existing = await options.registryClient.headManifest({ registry: parseReference(repository).registry, repository: parseReference(repository).repository }, tag);
+  const existing = await options.registryClient.headManifest(parseRepository(repository), tag);
   if (!existing) {
     if (!builder) throw new UserError(`${spec.file}: its image is not built yet (${repository}:${tag}); run 'build-image env build ${environment.name}'`);
     log(options, `building ${spec.file} as ${repository}:${tag}`);
@@ -233,8 +233,7 @@ function insecureHosts(options: EnvironmentOptions): string[] {
 export async function buildImage(options: EnvironmentOptions, builder: Builder): Promise<BuiltImage> {
   const started = Date.now();
   const prepared = await prepareImage(options, builder);
-  const ref = parseReference(prepared.repository);
-  const existing = await options.registryClient.headManifest({ registry: ref.registry, repository: ref.repository }, prepared.tag);
+  const existing = await options.registryClient.headManifest(parseRepository(prepared.repository), prepared.tag);
   if (existing) {
     log(options, `${prepared.reference} already exists (build ID ${prepared.buildId.slice(0, 20)}): reusing it`);
     return { ...prepared, digest: existing.digest, pinned: `${prepared.repository}@${existing.digest}`, reused: true, durationMs: Date.now() - started };

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RegistryClient } from '../systems/registry/client.js';
 import { parseManifest, type ImageConfig } from '../systems/registry/types.js';
-import { formatReference, parseReference, withDefaultTag } from '../systems/registry/reference.js';
+import { formatReference, parseReference, withDefaultTag, parseRepository } from '../systems/registry/reference.js';
 import { fetchRepository, resolveCommit } from '../systems/git/index.js';
 import { branchSlug, destinationRepository, promotionTags } from '../pipeline/tags.js';
 import { loadTemplates } from '../templates/load.js';
@@ -82,14 +82,9 @@ export async function localTemplateRepo(repo: TemplateRepo, ref: string | undefi
   return { repo, ...(commit ? { commit } : {}), dispose: async () => undefined };
 }
 
-function repoName(repository: string): { registry: string; repository: string } {
-  const ref = parseReference(repository);
-  return { registry: ref.registry, repository: ref.repository };
-}
-
 /** The image config of a manifest (picking this platform's entry from an index). */
 async function configOf(client: RegistryClient, repository: string, digest: string): Promise<ImageConfig> {
-  const repo = repoName(repository);
+  const repo = parseRepository(repository);
   const top = await client.requireManifest(repo, digest);
   let parsed = parseManifest(top);
   if (parsed.kind === 'index') {
@@ -105,7 +100,7 @@ async function configOf(client: RegistryClient, repository: string, digest: stri
 
 /** Looks up `repository:tag` (first tag that exists) and reads its digest and user. */
 export async function lookupImage(client: RegistryClient, repository: string, tags: readonly string[], describe: string): Promise<ResolvedImage> {
-  const repo = repoName(repository);
+  const repo = parseRepository(repository);
   for (const tag of tags) {
     const head = await client.headManifest(repo, tag);
     if (!head) continue;

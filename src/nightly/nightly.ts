@@ -9,7 +9,7 @@ import { runPipeline, type PipelineOptions, type PipelineResult } from '../pipel
 import type { ImageStatus } from '../pipeline/scheduler.js';
 import { destinationRepository, testTag } from '../pipeline/tags.js';
 import { createRegistryClient } from '../systems/registry/setup.js';
-import { parseReference } from '../systems/registry/reference.js';
+import { parseReference, parseRepository } from '../systems/registry/reference.js';
 import type { RegistryClient, RepositoryName } from '../systems/registry/client.js';
 import { parseManifest, type ImageConfig } from '../systems/registry/types.js';
 import { mapLimit } from '../lib/concurrency.js';
@@ -44,11 +44,6 @@ export interface NightlyResult {
   /** False when a rebuild failed. */
   ok: boolean;
   plan: Plan;
-}
-
-function split(repository: string): RepositoryName {
-  const ref = parseReference(repository);
-  return { registry: ref.registry, repository: ref.repository };
 }
 
 /** The manifest digest and labels at `repository:tag`, or undefined when the tag does not exist. */
@@ -100,7 +95,7 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
     try {
       if (item.kind === 'image') {
         const { repository, tag } = where.get(item.key)!;
-        published.set(item.key, await readPublished(client, split(repository), tag));
+        published.set(item.key, await readPublished(client, parseRepository(repository), tag));
       } else {
         const digest = await baseDigest(client, item.key);
         if (digest === undefined) throw new Error('no such image in the registry');

@@ -8,7 +8,7 @@
 //     image). Only then is the image reused, by digest.
 import { AggregateUserError } from '../lib/errors.js';
 import { INPUTS_LABEL, inputsTag } from './tags.js';
-import { parseReference } from '../systems/registry/reference.js';
+import { parseRepository } from '../systems/registry/reference.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { formatRepository, type RegistryClient, type RepositoryName } from '../systems/registry/client.js';
 import { parseManifest, type ImageConfig } from '../systems/registry/types.js';
@@ -30,12 +30,6 @@ export interface Reusable {
 
 function hex(hash: string): string {
   return hash.replace(/^sha256:/, '').toLowerCase();
-}
-
-function toRepository(repository: string | RepositoryName): RepositoryName {
-  if (typeof repository !== 'string') return repository;
-  const ref = parseReference(repository);
-  return { registry: ref.registry, repository: ref.repository };
 }
 
 /** The digest of an image built from exactly these inputs, or undefined. */
@@ -67,7 +61,7 @@ export async function findReusable(images: readonly AvoidanceCandidate[], client
   const found = new Map<string, Reusable>();
   const errors: Error[] = [];
   await mapLimit(images, options.concurrency ?? 8, async (image) => {
-    const repository = toRepository(image.repository);
+    const repository = typeof image.repository === 'string' ? parseRepository(image.repository) : image.repository;
     try {
       const digest = await findBuiltFromInputs(client, repository, image.inputHash);
       if (digest) found.set(image.name, { digest });

@@ -13,7 +13,7 @@ import { smokeTest, type SmokeCheck } from './smoke.js';
 import type { RegistryClient } from '../systems/registry/client.js';
 import { type CredentialSources } from '../systems/registry/credentials.js';
 import { createRegistryClient } from '../systems/registry/setup.js';
-import { parseReference } from '../systems/registry/reference.js';
+import { parseReference, parseRepository } from '../systems/registry/reference.js';
 import { describeError } from '../lib/errors.js';
 import { SourceContexts } from '../context/source.js';
 
@@ -112,14 +112,10 @@ function reportOf(outcome: ImageOutcome, plan: Plan): ImageReport {
  * whose label carries the same hash is reused; this run's tags are then pointed at it.
  */
 export function registryAvoidance(client: RegistryClient): BuildAvoidance {
-  const split = (repository: string) => {
-    const ref = parseReference(repository);
-    return { registry: ref.registry, repository: ref.repository };
-  };
   return {
-    find: ({ repository, inputHash }) => findBuiltFromInputs(client, split(repository), inputHash),
+    find: ({ repository, inputHash }) => findBuiltFromInputs(client, parseRepository(repository), inputHash),
     async tag(repository, digest, tags) {
-      const repo = split(repository);
+      const repo = parseRepository(repository);
       const manifest = await client.requireManifest(repo, digest);
       for (const tag of tags) {
         if ((await client.headManifest(repo, tag))?.digest === digest) continue;

@@ -11,9 +11,8 @@ import { PREVIEW_MTIME, previewHash, previewTag } from '../context/preview.js';
 import { SourceContexts } from '../context/source.js';
 import { destinationRepository, testTag } from './tags.js';
 import { createRegistryClient } from '../systems/registry/setup.js';
-import { parseReference } from '../systems/registry/reference.js';
+import { parseReference, parseRepository } from '../systems/registry/reference.js';
 import type { CredentialSources } from '../systems/registry/credentials.js';
-import type { RepositoryName } from '../systems/registry/client.js';
 import { UserError } from '../lib/errors.js';
 
 export const PREVIEW_LABEL = 'org.coder.build-image.preview';
@@ -44,11 +43,6 @@ export interface PreviewResult {
   built: boolean;
 }
 
-function split(repository: string): RepositoryName {
-  const ref = parseReference(repository);
-  return { registry: ref.registry, repository: ref.repository };
-}
-
 export async function runPreview(options: PreviewOptions): Promise<PreviewResult> {
   const plan = await createPlan(options.dir, {
     names: [options.name],
@@ -65,7 +59,7 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
   for (const parent of image.parents) {
     const planned = plan.images[parent]!;
     const parentRepository = destinationRepository(planned.repository, options.registry);
-    const head = await client.headManifest(split(parentRepository), testTag(planned));
+    const head = await client.headManifest(parseRepository(parentRepository), testTag(planned));
     if (!head) {
       throw new UserError(`${options.name} builds on ${parent}, which has no image at ${parentRepository}:${testTag(planned)}; build it first (build-image build ${parent})`);
     }
@@ -74,7 +68,7 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
   const bases: Record<string, string> = {};
   for (const reference of image.externalBases) {
     const ref = parseReference(reference);
-    bases[reference] = ref.digest ?? (await client.headManifest(split(reference), ref.tag ?? 'latest'))?.digest ?? reference;
+    bases[reference] = ref.digest ?? (await client.headManifest(parseRepository(reference), ref.tag ?? 'latest'))?.digest ?? reference;
   }
   const pinned = pinParents(await readFile(join(plan.root, image.dockerfile), 'utf8'), image.from, image.buildArgs, parentRefs);
 
@@ -83,7 +77,7 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
     const contextDir = image.source ? await sources.dir(image.source, options.signal) : resolve(plan.root, image.context);
     const hash = await previewHash(contextDir, pinned.dockerfile, { repository, buildArgs: pinned.buildArgs, bases });
     const tag = previewTag(hash);
-    const existing = await client.headManifest(split(repository), tag);
+    const existing = await client.headManifest(parseRepository(repository), tag);
     if (existing) {
       options.log(`${repository}:${tag} exists: this content was built before; nothing to build`);
       return { name: options.name, reference: `${repository}:${tag}@${existing.digest}`, tag, digest: existing.digest, hash, built: false };

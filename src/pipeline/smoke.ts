@@ -4,7 +4,7 @@
 import type { Builder, SmokeResult } from '../builders/types.js';
 import type { PlannedImage } from '../plan/types.js';
 import { destinationRepository, testTag } from './tags.js';
-import { parseReference } from '../systems/registry/reference.js';
+import { parseReference, parseRepository } from '../systems/registry/reference.js';
 import type { RegistryClient } from '../systems/registry/client.js';
 import { UserError, describeError } from '../lib/errors.js';
 
@@ -40,9 +40,8 @@ export async function smokeTest(builder: Builder, image: Pick<PlannedImage, 'nam
 /** `repo@digest` of the image's test tag in the registry in use; a clear error if it is not there. */
 export async function resolveTestImage(client: RegistryClient, image: Pick<PlannedImage, 'name' | 'repository' | 'tags'>, registry?: string): Promise<string> {
   const repository = destinationRepository(image.repository, registry);
-  const ref = parseReference(repository);
   const tag = testTag(image);
-  const head = await client.headManifest({ registry: ref.registry, repository: ref.repository }, tag);
+  const head = await client.headManifest(parseRepository(repository), tag);
   if (!head) throw new UserError(`${image.name}: ${repository}:${tag} does not exist (build the image first)`);
   return `${repository}@${head.digest}`;
 }

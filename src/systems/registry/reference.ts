@@ -91,6 +91,12 @@ export function parseReference(text: string): ImageReference {
   return ref;
 }
 
+/** The registry and repository a reference names (`ghcr.io/acme/base:1` -> ghcr.io, acme/base). */
+export function parseRepository(text: string): { registry: string; repository: string } {
+  const ref = parseReference(text);
+  return { registry: ref.registry, repository: ref.repository };
+}
+
 /** The reference with tag `latest` when it has neither tag nor digest. */
 export function withDefaultTag(ref: ImageReference): ImageReference {
   return ref.tag === undefined && ref.digest === undefined ? { ...ref, tag: DEFAULT_TAG } : ref;
