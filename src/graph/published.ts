@@ -13,7 +13,8 @@ import type { ImageTemplate } from '../templates/types.js';
 export const LATEST = DEFAULT_TAG;
 export const TEST = 'test';
 const MAX_TAG = 128;
-const COMMIT = /^[0-9a-f]{40}$/;
+/** A full commit SHA: the commit tag a build pushes. */
+export const COMMIT = /^[0-9a-f]{40}$/;
 
 /** The prefix of generated tags: the first fixed tag and a dash, or nothing. */
 function prefixOf(tags: readonly string[]): string {

@@ -10,17 +10,14 @@
 // `ubuntu-<sha>`, `ubuntu-main`) so variants never overwrite each other, and promotion moves its
 // fixed tags instead of `latest`. Fixed tags are never pushed by a build: they are what
 // consumers pull, so only a tested image may move them (see promotionTags).
-import { branchTag, promotedTags, qualified as qualifiedTag } from '../graph/published.js';
+import { COMMIT, LATEST, branchTag, promotedTags, qualified, testTagOf } from '../graph/published.js';
 import { DEFAULT_REGISTRY, parseReference } from '../systems/registry/reference.js';
 import { UserError } from '../lib/errors.js';
 
-export const TEST_TAG = 'test';
-export const LATEST_TAG = 'latest';
 export const INPUTS_TAG_PREFIX = 'inputs-';
 export const INPUTS_LABEL = 'org.coder.build-image.inputs';
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const COMMIT = /^[0-9a-f]{40}$/;
 
 /** What a build knows about where it came from. */
 export interface BuildOrigin {
@@ -86,13 +83,9 @@ export function registryHost(repository: string): string {
 export const branchSlug = branchTag;
 
 // The tag rules are the graph's (src/graph/published.ts): what a build pushes is what a FROM may name.
-function qualified(image: Taggable, tag: string): string {
-  return qualifiedTag(image.tags, tag);
-}
-
 /** The tag smoke tests run against and promotion starts from: `test`, or `<variant>-test`. */
 export function testTag(image: Taggable): string {
-  return qualified(image, TEST_TAG);
+  return testTagOf(image.tags);
 }
 
 /** The tags promotion moves once `testTag` passed: `latest`, or the template's fixed tags. */
@@ -114,12 +107,12 @@ export function buildTags(image: Taggable, origin: Pick<BuildOrigin, 'commit' | 
     if (!TAG.test(tag)) throw new UserError(`image '${image.name}': '${tag}' is not a valid tag`);
   }
   const tags = [testTag(image)];
-  if (origin.commit !== undefined) tags.push(qualified(image, origin.commit));
+  if (origin.commit !== undefined) tags.push(qualified(image.tags, origin.commit));
   const slug = origin.branch !== undefined ? branchSlug(origin.branch) : undefined;
   // A branch named like a promoted tag would move it untested: leave that one out.
   if (slug !== undefined) {
-    const branchTag = qualified(image, slug);
-    if (!promotionTags(image).includes(branchTag) && branchTag !== LATEST_TAG) tags.push(branchTag);
+    const branchTag = qualified(image.tags, slug);
+    if (!promotionTags(image).includes(branchTag) && branchTag !== LATEST) tags.push(branchTag);
   }
   tags.push(inputsTag(inputHash));
   return [...new Set(tags)];
