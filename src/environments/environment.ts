@@ -12,7 +12,7 @@ import { parseRepository } from '../systems/registry/reference.js';
 import { FileHasher } from '../graph/hash.js';
 import { validateRepo, InvalidTemplatesError } from '../plan/index.js';
 import type { ContainerSpec, EnvironmentTemplate, TemplateRepo } from '../templates/types.js';
-import { closest } from '../templates/suggest.js';
+import { closest } from '../lib/suggest.js';
 import { UserError, describeError } from '../lib/errors.js';
 import type { Workloads } from '../systems/kube/workloads.js';
 import { buildId, buildTag, personalisedDockerfile, personalisedRepository, stepProblems, type AssetsSource } from './personalize.js';

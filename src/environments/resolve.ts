@@ -12,7 +12,7 @@ import { fetchRepository, resolveCommit } from '../systems/git/index.js';
 import { branchSlug, destinationRepository, promotionTags } from '../pipeline/tags.js';
 import { loadTemplates } from '../templates/load.js';
 import type { ImageTemplate, TemplateRepo } from '../templates/types.js';
-import { closest } from '../templates/suggest.js';
+import { closest } from '../lib/suggest.js';
 import { UserError } from '../lib/errors.js';
 
 const COMMIT = /^[0-9a-f]{40}$/;

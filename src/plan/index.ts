@@ -9,7 +9,7 @@ import { checkRepo, forgetRealPaths } from '../templates/check.js';
 import { loadTemplates, resolveRoot } from '../templates/load.js';
 import { formatProblem, sortProblems, type Problem } from '../templates/problems.js';
 import { checkQuantity } from '../templates/quantity.js';
-import { closest } from '../templates/suggest.js';
+import { closest } from '../lib/suggest.js';
 import type { TemplateRepo } from '../templates/types.js';
 import type { Plan, PlannedEnvironment, PlannedImage } from './types.js';
 

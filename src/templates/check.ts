@@ -7,7 +7,7 @@ import { describeError } from '../lib/errors.js';
 import { checkSecretFile } from '../secrets/check.js';
 import type { Problem } from './problems.js';
 import { checkQuantity } from './quantity.js';
-import { closest } from './suggest.js';
+import { closest } from '../lib/suggest.js';
 import type { ImageTemplate, TemplateRepo } from './types.js';
 import { problemAtPath, type PathSegment } from './yaml.js';
 

@@ -6,7 +6,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as compiled from './schema-validators.js';
 import type { Problem } from './problems.js';
 import { problemAtPath, type PathSegment, type SourceFile } from './yaml.js';
-import { closest } from './suggest.js';
+import { closest } from '../lib/suggest.js';
 
 export type TemplateKind = 'image' | 'environment' | 'secret';
 

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UserError, describeError } from '../../lib/errors.js';
+import { editDistance } from '../../lib/suggest.js';
 
 /** One login. `token` is a registry access token used as the password (see docs/registry.md). */
 export interface RegistryLogin {
@@ -100,16 +101,6 @@ interface RawCredential {
 function printableKey(key: string): string | undefined {
   if (!/^[A-Za-z][A-Za-z_-]{0,15}$/.test(key)) return undefined;
   return FIELDS.some((field) => editDistance(key.toLowerCase(), field) <= 2) ? key : undefined;
-}
-
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row[j] = Math.min(previous[j]! + 1, row[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    previous = row;
-  }
-  return previous[b.length]!;
 }
 
 function credentialsFromBlocks(text: string): RawCredential[] {
