@@ -5,6 +5,7 @@ import { UsageError, UserError, describeError } from '../lib/errors.js';
 import type { BuildOrigin } from '../pipeline/tags.js';
 import { defaultDockerConfigPath, loadDockerConfig, parseNamedCredentials, type CredentialSources } from '../systems/registry/credentials.js';
 import { currentBranch, hasUncommittedChanges, headCommit } from '../systems/git/index.js';
+import { parseReference } from '../systems/registry/reference.js';
 
 /** Where a command writes; tests pass buffers, the CLI passes the process streams. */
 export interface CliIO {
@@ -86,6 +87,13 @@ export function credentialsFrom(command: string, file: string | undefined, io: P
     sources.named = parseNamedCredentials(text);
   }
   return sources;
+}
+
+/** `--insecure` applies to the `--registry` host (its port included), so it needs one. */
+export function insecureRegistriesFrom(command: string, values: { registry?: string; insecure?: boolean }): string[] {
+  if (!values.insecure) return [];
+  if (!values.registry) throw new UsageError(`${command}: --insecure needs --registry (the registry it applies to)`);
+  return [parseReference(`${values.registry.replace(/\/+$/, '')}/x`).registry];
 }
 
 /**

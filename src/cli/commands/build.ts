@@ -1,13 +1,11 @@
 import { resolve } from 'node:path';
-import { credentialsFrom, oneOf, parseBuildArgs, parseCommandArgs, positiveInteger, workingTreeOrigin, type Command } from '../command.js';
+import { credentialsFrom, insecureRegistriesFrom, oneOf, parseBuildArgs, parseCommandArgs, positiveInteger, workingTreeOrigin, type Command } from '../command.js';
 import { runPipeline } from '../../pipeline/pipeline.js';
 import { summaryText, imagesOutput } from '../../pipeline/report.js';
 import { runPreview } from '../../pipeline/preview.js';
 import { BUILDER_KINDS, createBuilder, createDryRunBuilder, type BuilderSettings } from '../../pipeline/builders.js';
-import { InvalidTemplatesError } from '../../plan/index.js';
-import { formatProblem } from '../../templates/problems.js';
+import { reportInvalidTemplates } from '../invalid-templates.js';
 import { abortOnSignals } from '../../lib/signals.js';
-import { parseReference } from '../../systems/registry/reference.js';
 import { UsageError } from '../../lib/errors.js';
 import { imageSelection } from '../../pipeline/selection.js';
 
@@ -82,9 +80,8 @@ export const buildCommand: Command = {
     const kind = oneOf('build', 'builder', values.builder, BUILDER_KINDS, 'buildah');
     const format = oneOf('build', 'format', values.format, ['text', 'json'] as const, 'text');
     const maxParallel = positiveInteger('build', 'max-parallel', values['max-parallel'], 4);
-    if (values.insecure && !values.registry) throw new UsageError('build: --insecure needs --registry (the registry it applies to)');
     const registry = values.registry;
-    const insecureRegistries = values.insecure && registry ? [parseReference(`${registry.replace(/\/+$/, '')}/x`).registry] : [];
+    const insecureRegistries = insecureRegistriesFrom('build', values);
     const [dirArg = '.', ...names] = positionals;
     const dir = resolve(io.cwd, dirArg);
     if (names.length > 0 && values.since !== undefined) throw new UsageError('build: give image names or --since, not both');
@@ -152,10 +149,7 @@ export const buildCommand: Command = {
       io.out(format === 'json' ? JSON.stringify(imagesOutput(result), null, 2) + '\n' : summaryText(result));
       return result.ok ? 0 : 1;
     } catch (err) {
-      if (!(err instanceof InvalidTemplatesError)) throw err;
-      for (const p of err.problems) io.err(formatProblem(p) + '\n');
-      io.err(`build: the templates have ${err.problems.length} problem(s); fix them first (build-image validate)\n`);
-      return 1;
+      return reportInvalidTemplates('build', err, io);
     } finally {
       cancellation.dispose();
       await builder.cleanup();

@@ -1,10 +1,8 @@
 import { resolve } from 'node:path';
-import { credentialsFrom, oneOf, parseCommandArgs, type Command } from '../command.js';
+import { credentialsFrom, insecureRegistriesFrom, oneOf, parseCommandArgs, type Command } from '../command.js';
 import { BUILDER_KINDS, createBuilder } from '../../pipeline/builders.js';
-import { InvalidTemplatesError } from '../../plan/index.js';
-import { formatProblem } from '../../templates/problems.js';
+import { reportInvalidTemplates } from '../invalid-templates.js';
 import { abortOnSignals } from '../../lib/signals.js';
-import { parseReference } from '../../systems/registry/reference.js';
 import { OPERATIONS, runEnvironment } from '../../environments/run.js';
 import { secretValuesFromRepo } from '../../environments/secrets.js';
 import { resolveRoot } from '../../templates/load.js';
@@ -90,7 +88,6 @@ export const envCommand: Command = {
     if (extra.length > 0) throw new UsageError(`env ${operation}: unexpected arguments: ${extra.join(' ')}`);
     const kind = oneOf('env', 'builder', values.builder, BUILDER_KINDS, 'buildah');
     const format = oneOf('env', 'format', values.format, ['text', 'json'] as const, 'text');
-    if (values.insecure && !values.registry) throw new UsageError('env: --insecure needs --registry (the registry it applies to)');
     if (values['delete-volumes'] && operation !== 'down') throw new UsageError('env: --delete-volumes applies to down');
     let timeoutMs: number | undefined;
     if (values.timeout !== undefined) {
@@ -104,7 +101,7 @@ export const envCommand: Command = {
       if (!Number.isInteger(minReadySeconds) || minReadySeconds < 0) throw new UsageError(`env: --min-ready must be a whole number of seconds, not '${values['min-ready']}'`);
     }
     const registry = values.registry;
-    const insecureRegistries = values.insecure && registry ? [parseReference(`${registry.replace(/\/+$/, '')}/x`).registry] : [];
+    const insecureRegistries = insecureRegistriesFrom('env', values);
     const credentials = credentialsFrom('env', values.credentials, io);
     // The same sources as the secret commands: --identity FILE, else $SOPS_AGE_KEY, $SOPS_AGE_KEY_FILE, the sops key file.
     const identity = identityTexts({ ...(values.identity ? { identityFile: resolve(io.cwd, values.identity) } : {}), env: io.env })
@@ -152,10 +149,7 @@ export const envCommand: Command = {
       } else io.out(result.text);
       return result.ok ? 0 : 1;
     } catch (err) {
-      if (!(err instanceof InvalidTemplatesError)) throw err;
-      for (const p of err.problems) io.err(formatProblem(p) + '\n');
-      io.err(`env: the templates have ${err.problems.length} problem(s); fix them first (build-image validate)\n`);
-      return 1;
+      return reportInvalidTemplates('env', err, io);
     } finally {
       cancellation.dispose();
     }

@@ -1,14 +1,12 @@
 import { resolve } from 'node:path';
-import { credentialsFrom, oneOf, parseBuildArgs, parseCommandArgs, positiveInteger, workingTreeOrigin, type CliIO, type Command } from '../command.js';
+import { credentialsFrom, insecureRegistriesFrom, oneOf, parseBuildArgs, parseCommandArgs, positiveInteger, workingTreeOrigin, type CliIO, type Command } from '../command.js';
 import { runNightly, nightlyJson, nightlyText } from '../../nightly/nightly.js';
 import { imagesOutput } from '../../pipeline/report.js';
 import { BUILDER_KINDS, createBuilder, type BuilderSettings } from '../../pipeline/builders.js';
-import { InvalidTemplatesError } from '../../plan/index.js';
-import { formatProblem } from '../../templates/problems.js';
+import { reportInvalidTemplates } from '../invalid-templates.js';
 import { runOrigin } from '../../github/context.js';
 import { writeStepOutputs } from '../../github/outputs.js';
 import { abortOnSignals } from '../../lib/signals.js';
-import { parseReference } from '../../systems/registry/reference.js';
 import { UsageError } from '../../lib/errors.js';
 import type { BuildOrigin } from '../../pipeline/tags.js';
 
@@ -78,11 +76,10 @@ export const nightlyCommand: Command = {
     const kind = oneOf('nightly', 'builder', values.builder, BUILDER_KINDS, 'buildah');
     const format = oneOf('nightly', 'format', values.format, ['text', 'json'] as const, 'text');
     const maxParallel = positiveInteger('nightly', 'max-parallel', values['max-parallel'], 4);
-    if (values.insecure && !values.registry) throw new UsageError('nightly: --insecure needs --registry (the registry it applies to)');
     if (values.force && values.check) throw new UsageError('nightly: --force rebuilds everything; --check builds nothing: give one');
     if (positionals.length > 1) throw new UsageError(`nightly: one directory at most, got ${positionals.join(' ')}`);
     const registry = values.registry;
-    const insecureRegistries = values.insecure && registry ? [parseReference(`${registry.replace(/\/+$/, '')}/x`).registry] : [];
+    const insecureRegistries = insecureRegistriesFrom('nightly', values);
     const dir = resolve(io.cwd, positionals[0] ?? '.');
     const credentials = credentialsFrom('nightly', values.credentials, io);
     const settings: BuilderSettings = {
@@ -122,10 +119,7 @@ export const nightlyCommand: Command = {
       io.out(format === 'json' ? JSON.stringify(nightlyJson(result), null, 2) + '\n' : nightlyText(result));
       return result.ok ? 0 : 1;
     } catch (err) {
-      if (!(err instanceof InvalidTemplatesError)) throw err;
-      for (const p of err.problems) io.err(formatProblem(p) + '\n');
-      io.err(`nightly: the templates have ${err.problems.length} problem(s); fix them first (build-image validate)\n`);
-      return 1;
+      return reportInvalidTemplates('nightly', err, io);
     } finally {
       cancellation.dispose();
       await builder.cleanup();
