@@ -82,3 +82,31 @@ export function combineInputHash(content: string, bases: Readonly<Record<string,
   const sorted = Object.entries(bases).sort(([a], [b]) => (a < b ? -1 : 1));
   return sha256(JSON.stringify({ version: HASH_VERSION, content, bases: sorted }));
 }
+
+const PINNED = /@(sha256:[0-9a-f]{64})$/;
+
+/** The digest an image reference pins (`repo@sha256:…`), or undefined. */
+export function pinnedDigest(reference: string): string | undefined {
+  return PINNED.exec(reference)?.[1];
+}
+
+/**
+ * The bases an input hash combines (combineInputHash): each template parent's digest, and for
+ * each outside base the digest it pins, else the digest it points at now, else the reference as
+ * written. Undefined while a parent's digest is unknown. The build and the nightly's decision
+ * both use this, so a rebuild decided tonight hashes exactly what the build will.
+ */
+export function inputBases(
+  image: { parents: readonly string[]; externalBases: readonly string[] },
+  parentDigests: Readonly<Record<string, string | undefined>>,
+  baseDigests: Readonly<Record<string, string | undefined>>,
+): Record<string, string> | undefined {
+  const bases: Record<string, string> = {};
+  for (const parent of image.parents) {
+    const digest = parentDigests[parent];
+    if (digest === undefined) return undefined;
+    bases[parent] = digest;
+  }
+  for (const reference of image.externalBases) bases[reference] = pinnedDigest(reference) ?? baseDigests[reference] ?? reference;
+  return bases;
+}

@@ -2,7 +2,7 @@
 // last built? Pure: compares the labels of the published `test` image (what it was built on)
 // with what the registry and the source repositories say now.
 import type { PlannedImage } from '../plan/types.js';
-import { combineInputHash } from '../graph/hash.js';
+import { combineInputHash, inputBases, pinnedDigest } from '../graph/hash.js';
 import { BASE_LABEL_PREFIX, INPUTS_LABEL, PARENT_LABEL_PREFIX, SOURCE_LABEL_PREFIX, parseBaseLabel, parseSourceLabel } from '../pipeline/tags.js';
 
 /** The image last built for a template: its manifest digest and its labels. */
@@ -33,21 +33,9 @@ function short(digestOrCommit: string): string {
   return digestOrCommit.startsWith('sha256:') ? `sha256:${hex.slice(0, 12)}` : hex.slice(0, 12);
 }
 
-const PINNED = /@sha256:[0-9a-f]{64}$/;
-
-/** The bases part of the input hash, built the way the scheduler builds it for a fresh build. */
+/** The bases part of the input hash, as the build will hash them (graph/hash inputBases). */
 export function currentBases(image: PlannedImage, input: Pick<DecisionInput, 'baseDigests' | 'parents'>): Record<string, string> | undefined {
-  const bases: Record<string, string> = {};
-  for (const parent of image.parents) {
-    const digest = input.parents[parent]?.digest;
-    if (digest === undefined) return undefined;
-    bases[parent] = digest;
-  }
-  for (const reference of image.externalBases) {
-    const pinned = PINNED.exec(reference)?.[0].slice(1);
-    bases[reference] = pinned ?? input.baseDigests[reference] ?? reference;
-  }
-  return bases;
+  return inputBases(image, Object.fromEntries(image.parents.map((p) => [p, input.parents[p]?.digest])), input.baseDigests);
 }
 
 /**
@@ -71,7 +59,7 @@ export function decide(input: DecisionInput): NightlyDecision {
     }),
   );
   for (const reference of image.externalBases) {
-    if (PINNED.test(reference)) continue; // a digest cannot move
+    if (pinnedDigest(reference)) continue; // a digest cannot move
     const now = input.baseDigests[reference];
     const then = recordedBases.get(reference);
     if (now === undefined) continue; // the caller fails the run when a base cannot be read

@@ -10,7 +10,7 @@ import type { Plan, PlannedImage } from '../plan/types.js';
 import type { Builder, BuildRequest, SmokeResult } from '../builders/types.js';
 import { pinParents } from '../dockerfile/pin.js';
 import { destinationRepository, destinations, imageLabels, type BuildOrigin } from './tags.js';
-import { combineInputHash } from '../graph/hash.js';
+import { combineInputHash, inputBases, pinnedDigest } from '../graph/hash.js';
 import { UserError, describeError } from '../lib/errors.js';
 import { topologicalOrder as dagOrder } from '../lib/dag.js';
 import { limiter } from '../lib/concurrency.js';
@@ -345,12 +345,9 @@ export async function scheduleBuilds(options: ScheduleOptions): Promise<ImageOut
     const image = plan.images[name]!;
     const repository = repositories.get(name)!;
     const begin = now();
-    const bases: Record<string, string> = {};
-    for (const parent of image.parents) bases[parent] = parents[parent]!.digest;
-    for (const reference of image.externalBases) {
-      const pinned = /@(sha256:[0-9a-f]{64})$/.exec(reference)?.[1];
-      bases[reference] = pinned ?? (await options.baseDigest?.(reference, signal)) ?? reference;
-    }
+    const baseDigests: Record<string, string | undefined> = {};
+    for (const reference of image.externalBases) if (!pinnedDigest(reference)) baseDigests[reference] = await options.baseDigest?.(reference, signal);
+    const bases = inputBases(image, Object.fromEntries(image.parents.map((p) => [p, parents[p]!.digest])), baseDigests)!;
     const inputHash = (options.inputHash ?? combineInputHash)(image.contentHash, bases);
     const targets = destinations(image, options.origin, inputHash, options.registry);
     const tags = targets.map((t) => t.slice(repository.length + 1));
