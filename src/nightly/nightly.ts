@@ -9,7 +9,7 @@ import { runPipeline, type PipelineOptions, type PipelineResult } from '../pipel
 import type { ImageStatus } from '../pipeline/scheduler.js';
 import { destinationRepository, testTag } from '../pipeline/tags.js';
 import { createRegistryClient } from '../systems/registry/setup.js';
-import { parseReference, parseRepository } from '../systems/registry/reference.js';
+import { parseRepository } from '../systems/registry/reference.js';
 import type { RegistryClient, RepositoryName } from '../systems/registry/client.js';
 import { parseManifest, type ImageConfig } from '../systems/registry/types.js';
 import { mapLimit } from '../lib/concurrency.js';
@@ -63,13 +63,6 @@ export async function readPublished(client: RegistryClient, repository: Reposito
   return { digest: manifest.digest, labels: config.config?.Labels ?? {} };
 }
 
-/** The digest an outside base reference points at now (`latest` when it names no tag). */
-async function baseDigest(client: RegistryClient, reference: string): Promise<string | undefined> {
-  const ref = parseReference(reference);
-  if (ref.digest) return ref.digest;
-  return (await client.headManifest({ registry: ref.registry, repository: ref.repository }, ref.tag ?? 'latest'))?.digest;
-}
-
 /** Decides every image of the repository; builds what changed (everything with `force`). */
 export async function runNightly(options: NightlyOptions): Promise<NightlyResult> {
   const plan = await createPlan(options.dir, {
@@ -97,7 +90,7 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
         const { repository, tag } = where.get(item.key)!;
         published.set(item.key, await readPublished(client, parseRepository(repository), tag));
       } else {
-        const digest = await baseDigest(client, item.key);
+        const digest = await client.currentDigest(item.key);
         if (digest === undefined) throw new Error('no such image in the registry');
         baseDigests[item.key] = digest;
       }

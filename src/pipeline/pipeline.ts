@@ -13,7 +13,7 @@ import { smokeTest, type SmokeCheck } from './smoke.js';
 import type { RegistryClient } from '../systems/registry/client.js';
 import { type CredentialSources } from '../systems/registry/credentials.js';
 import { createRegistryClient } from '../systems/registry/setup.js';
-import { parseReference, parseRepository } from '../systems/registry/reference.js';
+import { parseRepository } from '../systems/registry/reference.js';
 import { describeError } from '../lib/errors.js';
 import { SourceContexts } from '../context/source.js';
 
@@ -163,8 +163,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       if (!digest) {
         digest = (async () => {
           try {
-            const ref = parseReference(reference);
-            return (await client.headManifest({ registry: ref.registry, repository: ref.repository }, ref.tag ?? 'latest'))?.digest;
+            return await client.currentDigest(reference);
           } catch (err) {
             options.log('', `warning: cannot read the digest of ${reference} (${describeError(err)}); hashing the reference instead`);
             return undefined;

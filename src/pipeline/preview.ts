@@ -11,7 +11,7 @@ import { PREVIEW_MTIME, previewHash, previewTag } from '../context/preview.js';
 import { SourceContexts } from '../context/source.js';
 import { destinationRepository, testTag } from './tags.js';
 import { createRegistryClient } from '../systems/registry/setup.js';
-import { parseReference, parseRepository } from '../systems/registry/reference.js';
+import { parseRepository } from '../systems/registry/reference.js';
 import type { CredentialSources } from '../systems/registry/credentials.js';
 import { UserError } from '../lib/errors.js';
 
@@ -66,10 +66,7 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewResult
     parentRefs[parent] = `${parentRepository}@${head.digest}`;
   }
   const bases: Record<string, string> = {};
-  for (const reference of image.externalBases) {
-    const ref = parseReference(reference);
-    bases[reference] = ref.digest ?? (await client.headManifest(parseRepository(reference), ref.tag ?? 'latest'))?.digest ?? reference;
-  }
+  for (const reference of image.externalBases) bases[reference] = (await client.currentDigest(reference)) ?? reference;
   const pinned = pinParents(await readFile(join(plan.root, image.dockerfile), 'utf8'), image.from, image.buildArgs, parentRefs);
 
   const sources = new SourceContexts();

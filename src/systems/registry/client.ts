@@ -6,6 +6,7 @@ import { RegistryBlobs } from './blobs.js';
 import { DIGEST_HEADER, RegistryError, formatRepository, header, sha256, type RepositoryName } from './http.js';
 import { discardBody, readBody } from './transport.js';
 import { MANIFEST_MEDIA_TYPES, type ManifestBytes } from './types.js';
+import { parseReference } from './reference.js';
 
 export { RegistryError, formatRepository, sha256, type RepositoryName } from './http.js';
 export { type UploadResult } from './blobs.js';
@@ -50,6 +51,16 @@ export class RegistryClient extends RegistryBlobs {
     const m = await this.getManifest(repo, reference);
     if (!m) throw new RegistryError(`${formatRepository(repo)}${reference.includes(':') ? '@' : ':'}${reference}: manifest not found`, 404, 'MANIFEST_UNKNOWN');
     return m;
+  }
+
+  /**
+   * The digest an image reference names now: the one it pins (`repo@sha256:…`), else what its
+   * tag (`latest` when it has none) points at; undefined when that tag does not exist.
+   */
+  async currentDigest(reference: string): Promise<string | undefined> {
+    const ref = parseReference(reference);
+    if (ref.digest) return ref.digest;
+    return (await this.headManifest({ registry: ref.registry, repository: ref.repository }, ref.tag ?? 'latest'))?.digest;
   }
 
   /** Digest and media type of the manifest at a tag or digest, without its body; undefined when absent. */
