@@ -11,7 +11,6 @@ import { destinationRepository, testTag } from '../pipeline/tags.js';
 import { createRegistryClient } from '../systems/registry/setup.js';
 import { parseRepository } from '../systems/registry/reference.js';
 import type { RegistryClient, RepositoryName } from '../systems/registry/client.js';
-import { parseManifest, type ImageConfig } from '../systems/registry/types.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { AggregateUserError, describeError } from '../lib/errors.js';
 import { decide, type PublishedImage } from './changes.js';
@@ -47,20 +46,8 @@ export interface NightlyResult {
 }
 
 /** The manifest digest and labels at `repository:tag`, or undefined when the tag does not exist. */
-export async function readPublished(client: RegistryClient, repository: RepositoryName, tag: string): Promise<PublishedImage | undefined> {
-  const manifest = await client.getManifest(repository, tag);
-  if (!manifest) return undefined;
-  let parsed = parseManifest(manifest);
-  if (parsed.kind === 'index') {
-    // every platform of one build carries the same labels
-    const first = parsed.index.manifests[0];
-    const child = first && (await client.getManifest(repository, first.digest));
-    if (!child) return { digest: manifest.digest, labels: {} };
-    parsed = parseManifest(child);
-  }
-  if (parsed.kind !== 'image') return { digest: manifest.digest, labels: {} };
-  const config = JSON.parse((await client.getBlobBytes(repository, parsed.image.config.digest)).toString('utf8')) as ImageConfig;
-  return { digest: manifest.digest, labels: config.config?.Labels ?? {} };
+export function readPublished(client: RegistryClient, repository: RepositoryName, tag: string): Promise<PublishedImage | undefined> {
+  return client.imageLabels(repository, tag);
 }
 
 /** Decides every image of the repository; builds what changed (everything with `force`). */

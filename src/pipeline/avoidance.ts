@@ -11,7 +11,6 @@ import { INPUTS_LABEL, inputsTag } from './tags.js';
 import { parseRepository } from '../systems/registry/reference.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { formatRepository, type RegistryClient, type RepositoryName } from '../systems/registry/client.js';
-import { parseManifest, type ImageConfig } from '../systems/registry/types.js';
 
 export { INPUTS_LABEL, inputsTag };
 
@@ -34,23 +33,11 @@ function hex(hash: string): string {
 
 /** The digest of an image built from exactly these inputs, or undefined. */
 export async function findBuiltFromInputs(client: RegistryClient, repository: RepositoryName, inputHash: string): Promise<string | undefined> {
-  const tag = inputsTag(hex(inputHash));
-  const head = await client.headManifest(repository, tag);
-  if (!head) return undefined;
-  const manifest = await client.getManifest(repository, head.digest);
-  if (!manifest) return undefined;
-  let parsed = parseManifest(manifest);
-  if (parsed.kind === 'index') {
-    // every platform of one build shares the inputs; the first image's config is enough
-    const first = parsed.index.manifests[0];
-    const child = first && (await client.getManifest(repository, first.digest));
-    if (!child) return undefined;
-    parsed = parseManifest(child);
-    if (parsed.kind !== 'image') return undefined;
-  }
-  const config = JSON.parse((await client.getBlobBytes(repository, parsed.image.config.digest)).toString('utf8')) as ImageConfig;
-  const label = config.config?.Labels?.[INPUTS_LABEL];
-  return label !== undefined && hex(label) === hex(inputHash) ? manifest.digest : undefined;
+  // A HEAD first: on most runs the tag is not there.
+  const head = await client.headManifest(repository, inputsTag(hex(inputHash)));
+  const image = head && (await client.imageLabels(repository, head.digest));
+  const label = image?.labels[INPUTS_LABEL];
+  return label !== undefined && hex(label) === hex(inputHash) ? image!.digest : undefined;
 }
 
 /**

@@ -5,7 +5,7 @@ import { repositoryScope } from './auth.js';
 import { RegistryBlobs } from './blobs.js';
 import { DIGEST_HEADER, RegistryError, formatRepository, header, sha256, type RepositoryName } from './http.js';
 import { discardBody, readBody } from './transport.js';
-import { MANIFEST_MEDIA_TYPES, type ManifestBytes } from './types.js';
+import { MANIFEST_MEDIA_TYPES, parseManifest, type ImageConfig, type ManifestBytes } from './types.js';
 import { parseReference } from './reference.js';
 
 export { RegistryError, formatRepository, sha256, type RepositoryName } from './http.js';
@@ -51,6 +51,26 @@ export class RegistryClient extends RegistryBlobs {
     const m = await this.getManifest(repo, reference);
     if (!m) throw new RegistryError(`${formatRepository(repo)}${reference.includes(':') ? '@' : ':'}${reference}: manifest not found`, 404, 'MANIFEST_UNKNOWN');
     return m;
+  }
+
+  /**
+   * The labels of the image at `reference` (a tag or digest) and its manifest digest; undefined
+   * when nothing is there. For an index, the first image's: every platform of one build carries
+   * the same labels.
+   */
+  async imageLabels(repo: RepositoryName, reference: string): Promise<{ digest: string; labels: Record<string, string> } | undefined> {
+    const manifest = await this.getManifest(repo, reference);
+    if (!manifest) return undefined;
+    let parsed = parseManifest(manifest);
+    if (parsed.kind === 'index') {
+      const first = parsed.index.manifests[0];
+      const child = first && (await this.getManifest(repo, first.digest));
+      if (!child) return { digest: manifest.digest, labels: {} };
+      parsed = parseManifest(child);
+    }
+    if (parsed.kind !== 'image') return { digest: manifest.digest, labels: {} };
+    const config = JSON.parse((await this.getBlobBytes(repo, parsed.image.config.digest)).toString('utf8')) as ImageConfig;
+    return { digest: manifest.digest, labels: config.config?.Labels ?? {} };
   }
 
   /**
