@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
-import { buildah, pushBusyboxImage } from '../harness/buildah.js';
+import { pushBusyboxImage } from '../harness/buildah.js';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
 import { KubeClient } from '../../src/systems/kube/client.js';
 import { runSelector } from '../../src/systems/kube/labels.js';
@@ -34,12 +34,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sim?.stop();
   await registry?.stop();
-  // The simulator's kubelet runs smoke pods from images it pulls into buildah's default
-  // storage and does not remove them yet: take away what came from this test's registry.
-  if (registry) {
-    const images = (await buildah(['images', '--format', '{{.ID}} {{.Name}}'])).split('\n').filter((l) => l.includes(` ${registry.host}/`));
-    for (const id of new Set(images.map((l) => l.split(' ')[0]!))) await buildah(['rmi', '--force', id]).catch(() => undefined);
-  }
 });
 
 async function layers(reference: string): Promise<string[]> {

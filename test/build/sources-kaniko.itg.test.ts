@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { extract } from 'tar-stream';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
-import { buildah, pushBusyboxImage } from '../harness/buildah.js';
+import { pushBusyboxImage } from '../harness/buildah.js';
 import { startKubeSim, type KubeSim } from '../kube-sim/index.js';
 import { KubeClient } from '../../src/systems/kube/client.js';
 import { runSelector } from '../../src/systems/kube/labels.js';
@@ -69,11 +69,6 @@ afterAll(async () => {
   await sim?.stop();
   await registry?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
-  // The simulator's kubelet pulls smoke images into buildah's default storage: take away this test's.
-  if (registry) {
-    const images = (await buildah(['images', '--format', '{{.ID}} {{.Name}}'])).split('\n').filter((l) => l.includes(` ${registry.host}/`));
-    for (const id of new Set(images.map((l) => l.split(' ')[0]!))) await buildah(['rmi', '--force', id]).catch(() => undefined);
-  }
 });
 
 function kaniko(runId: string): KanikoBuilder {

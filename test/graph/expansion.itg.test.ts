@@ -11,6 +11,7 @@ import { analyzeDockerfile } from '../../src/dockerfile/analyze.js';
 
 let registry: TestRegistry;
 let dir: string;
+const built: string[] = [];
 
 beforeAll(async () => {
   registry = await startRegistry();
@@ -24,7 +25,9 @@ beforeAll(async () => {
 }, 180000);
 
 afterAll(async () => {
-  await buildah(['rmi', '--all', '--force']).catch(() => undefined);
+  // Only what this file made: the run's buildah storage is shared with the other test files.
+  const pulled = (await buildah(['images', '--format', '{{.ID}} {{.Name}}']).catch(() => '')).split('\n').filter((l) => registry && l.includes(` ${registry.host}/`));
+  for (const id of new Set([...built, ...pulled.map((l) => l.split(' ')[0]!)])) await buildah(['rmi', '--force', id]).catch(() => undefined);
   await registry?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -34,6 +37,7 @@ async function builderFrom(dockerfile: string, buildArgs: Record<string, string>
   const path = join(dir, `Dockerfile.${Math.random().toString(36).slice(2)}`);
   writeFileSync(path, dockerfile);
   const out = await buildah(['build', '--isolation', 'chroot', '--tls-verify=false', '--layers=false', '--quiet=false', '--pull=missing', '-f', path, ...Object.entries(buildArgs).flatMap(([k, v]) => ['--build-arg', `${k}=${v}`]), dir]);
+  built.push(out.split('\n').pop()!.trim());
   const step = /STEP 1\/\d+: FROM (\S+)/.exec(out);
   if (!step) throw new Error(`no FROM step in buildah's output:\n${out}`);
   return step[1]!;

@@ -110,6 +110,16 @@ test('the container securityContext is applied: dropped capabilities, runAsUser'
   expect({ exitCode: terminated(user)!.exitCode, log: userLog }).toEqual({ exitCode: 0, log: '1000\n' });
 }, 90000);
 
+test("pods run from the node's own image store: the test run's buildah storage never holds their containers", async () => {
+  await core.createNamespacedPod({ namespace: ns, body: pod('own-store', {}, { command: ['sleep', '30'] }) });
+  const running = await waitForPod('own-store', (x) => !!x.status?.containerStatuses?.[0]?.state?.running);
+  const uid = running.metadata!.uid!.slice(0, 8);
+  // Another test file's `buildah rmi --all --force` in the shared storage once removed a running pod's root.
+  const { stdout } = await run('buildah', ['--storage-driver', 'vfs', 'containers', '--format', '{{.ContainerName}}']);
+  expect(stdout.split('\n').filter((n) => n.includes(uid))).toEqual([]);
+  await core.deleteNamespacedPod({ namespace: ns, name: 'own-store', gracePeriodSeconds: 0 });
+}, 90000);
+
 test('imagePullSecrets: without them an authenticated registry refuses the pull (ErrImagePull); with them the pod runs', async () => {
   await core.createNamespacedPod({ namespace: ns, body: pod('no-creds', {}, { image: privateImage, command: ['true'] }) });
   const refused = await waitForPod('no-creds', (x) => waiting(x)?.reason === 'ErrImagePull' || waiting(x)?.reason === 'ImagePullBackOff');

@@ -1,5 +1,6 @@
 // The simulator's kubelet and controllers. It runs each pod for real:
-// - a container whose image is in a (loopback) registry is pulled with `buildah from` and its
+// - a container whose image is in a (loopback) registry is pulled with `buildah from` into the
+//   node's own image store (a vfs storage under the simulator's work root) and its
 //   command runs with `buildah run --isolation chroot`, volumes bind-mounted from per-pod host dirs
 //   (emptyDir = a temp dir, secret = its decoded keys as files);
 // - a container whose image is a kaniko executor runs `emulateKaniko` (a real buildah build + push);
@@ -120,18 +121,26 @@ export class Kubelet {
   onContainerStarted?: (pod: { namespace: string; name: string }, container: string) => void;
   private readonly pods = new Map<string, PodRuntime>();
   private readonly pending = new Set<Promise<unknown>>();
-  /** Images `buildah from` pulled, removed from local storage when the simulator stops. */
-  private readonly pulled = new Set<string>();
   private seq = 0;
 
   private get store() {
     return this.registry.store;
   }
 
+  /**
+   * The node's own image store, as containerd keeps one per node: the kubelet's buildah calls use
+   * it, so nothing else on the machine (another test's `buildah rmi --all`, say) can remove a
+   * running container's root, and stopping the node needs no per-image cleanup.
+   */
+  private readonly storageEnv: Record<string, string>;
+
   constructor(
     private readonly registry: Registry,
     private readonly workRoot: string,
   ) {
+    const storageConf = join(workRoot, 'containers-storage.conf');
+    writeFileSync(storageConf, `[storage]\ndriver = "vfs"\ngraphroot = "${join(workRoot, 'images')}"\nrunroot = "${join(workRoot, 'images-run')}"\n`);
+    this.storageEnv = { CONTAINERS_STORAGE_CONF: storageConf };
     registry.store.hooks.push((type, event) => {
       if (type !== POD) return;
       const pod = event.object;
@@ -354,7 +363,7 @@ export class Kubelet {
     const child = spawn(command, args, {
       detached: true,
       stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...options.env },
+      env: { ...process.env, ...this.storageEnv, ...options.env },
     });
     rt.processes.add(child);
     child.once('exit', () => rt.processes.delete(child));
@@ -401,7 +410,6 @@ export class Kubelet {
         const pull = await this.capture(rt, 'buildah', [...BUILDAH, 'from', '--quiet', '--pull', '--tls-verify=false', ...(authfile ? ['--authfile', authfile] : []), '--name', name, image]);
         if (pull.code !== 0) await this.pullBackOff(rt, c, pullError(image, pull.output));
       }
-      this.pulled.add(image);
       c.workingContainer = name;
       command = [...(c.spec.command ?? []), ...(c.spec.args ?? [])];
       if (!c.spec.command) {
@@ -672,7 +680,7 @@ export class Kubelet {
     for (const c of rt.containers.values()) {
       c.log.end();
       if (c.workingContainer) {
-        await exitOf(spawn('buildah', [...BUILDAH, 'rm', c.workingContainer], { stdio: 'ignore' }));
+        await exitOf(spawn('buildah', [...BUILDAH, 'rm', c.workingContainer], { stdio: 'ignore', env: { ...process.env, ...this.storageEnv } }));
       }
     }
     rmSync(rt.dir, { recursive: true, force: true });
@@ -781,9 +789,7 @@ export class Kubelet {
     this.pods.clear();
     await Promise.all(all.map((rt) => this.teardown(rt)));
     await Promise.all([...this.pending]);
-    for (const image of this.pulled) {
-      await exitOf(spawn('buildah', [...BUILDAH, 'rmi', '-f', image], { stdio: 'ignore' }));
-    }
+    // The node's image store is a plain vfs directory under the work root, removed with it.
   }
 }
 
