@@ -28,7 +28,11 @@ beforeAll(async () => {
   [sim, { registry, busybox }, privateRegistry] = await Promise.all([startKubeSim({ namespaces: [ns] }), registryWithBusybox(), startRegistry({ extraConfig: auth.registryConfig })]);
   privateImage = `${privateRegistry.host}/team/busybox:1`;
   const copy = (to: string, creds: string[] = []): Promise<unknown> => run('skopeo', ['copy', '--src-tls-verify=false', '--dest-tls-verify=false', ...creds, `docker://${busybox}`, `docker://${to}`]);
-  await Promise.all([copy(privateImage, ['--dest-creds', 'puller:sekret']), copy(`${registry.host}/library/busybox:2`), copy(`${registry.host}/osscontainertools/kaniko:v1.28.5`)]);
+  // One at a time into the same registry: its filesystem storage writes a manifest blob in place
+  // (no rename), so a second copy putting the same manifest can make a concurrent read of it a 500.
+  await copy(privateImage, ['--dest-creds', 'puller:sekret']);
+  await copy(`${registry.host}/library/busybox:2`);
+  await copy(`${registry.host}/osscontainertools/kaniko:v1.28.5`);
   core = sim.kubeConfig().makeApiClient(CoreV1Api);
   apps = sim.kubeConfig().makeApiClient(AppsV1Api);
 }, 180000);
