@@ -16,11 +16,11 @@ import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
 import { createGunzip } from 'node:zlib';
-import { extract as tarExtract, type Header } from 'tar-stream';
 import { UserError, describeError } from '../lib/errors.js';
 import { formatRepository, sha256, type RegistryClient, type RepositoryName, type UploadResult } from '../systems/registry/client.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { MediaType, isIndexMediaType, parseManifest, type Descriptor, type ImageConfig } from '../systems/registry/types.js';
+import { TarReader, type TarEntrySink, type TarHeader } from './tar.js';
 
 export interface ArchiveTarget extends RepositoryName {
   tag: string;
@@ -72,57 +72,53 @@ async function tarSource(file: string): Promise<ArchiveSource> {
   const links = new Map<string, string>();
   const small = new Map<string, Buffer>();
 
-  const walk = async (onEntry: (path: string, header: Header, stream: Readable) => Promise<void>): Promise<void> => {
-    const extract = tarExtract();
-    const input = createReadStream(file);
-    const feeding = gzipped ? pipeline(input, createGunzip(), extract) : pipeline(input, extract);
-    const reading = (async () => {
-      for await (const entry of extract) {
-        const stream = entry as unknown as Readable;
-        await onEntry(normalizeEntryPath(entry.header.name), entry.header, stream);
-        stream.resume(); // drain whatever onEntry did not read
+  /**
+   * One pass over the archive. `visit` says where each entry's data goes; it may add to `waits`
+   * what the reading must wait for before the next chunk (a slow consumer, an upload).
+   */
+  const walk = async (visit: (path: string, header: TarHeader, waits: Promise<unknown>[]) => TarEntrySink | undefined): Promise<void> => {
+    const waits: Promise<unknown>[] = [];
+    const reader = new TarReader((header) => visit(normalizeEntryPath(header.name), header, waits));
+    const read = async (source: AsyncIterable<Buffer>): Promise<void> => {
+      for await (const chunk of source) {
+        reader.write(chunk);
+        while (waits.length) await waits.shift();
       }
-    })();
+      reader.end();
+      while (waits.length) await waits.shift();
+    };
     try {
-      await Promise.all([
-        feeding,
-        reading.catch((err) => {
-          extract.destroy(err instanceof Error ? err : new Error(String(err)));
-          throw err;
-        }),
-      ]);
+      await (gzipped ? pipeline(createReadStream(file), createGunzip(), read) : pipeline(createReadStream(file), read));
     } catch (err) {
       if (err instanceof UserError) throw err;
-      const reason = await reading.then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      if (reason instanceof UserError) throw reason;
       throw new UserError(`${file}: not a readable tar${gzipped ? '.gz' : ''} archive (${describeError(err)})`);
     }
   };
 
-  await walk(async (path, header, stream) => {
+  await walk((path, header) => {
     if (header.type === 'symlink' || header.type === 'link') {
       const target = header.type === 'symlink' ? posix.join(posix.dirname(path), header.linkname ?? '') : normalizeEntryPath(header.linkname ?? '');
       links.set(path, normalizeEntryPath(target));
-      return;
+      return undefined;
     }
-    if (header.type !== 'file' && header.type !== 'contiguous-file') return;
+    if (header.type !== 'file') return undefined;
     const hash = createHash('sha256');
     let size = 0;
     let head: Buffer | undefined;
-    const keep = (header.size ?? 0) <= SMALL_LIMIT;
+    const keep = header.size <= SMALL_LIMIT;
     const chunks: Buffer[] = [];
-    for await (const chunk of stream) {
-      const buf = chunk as Buffer;
-      if (!head) head = buf.subarray(0, 2);
-      hash.update(buf);
-      size += buf.length;
-      if (keep) chunks.push(buf);
-    }
-    entries.set(path, { size, digest: `sha256:${hash.digest('hex')}`, gzip: head?.[0] === 0x1f && head[1] === 0x8b });
-    if (keep && (chunks[0]?.[0] === 0x7b /* { */ || chunks[0]?.[0] === 0x5b /* [ */ || path.endsWith('oci-layout'))) small.set(path, Buffer.concat(chunks));
+    return {
+      data: (chunk) => {
+        head ??= Buffer.from(chunk.subarray(0, 2));
+        hash.update(chunk);
+        size += chunk.length;
+        if (keep) chunks.push(Buffer.from(chunk));
+      },
+      end: () => {
+        entries.set(path, { size, digest: `sha256:${hash.digest('hex')}`, gzip: head?.[0] === 0x1f && head[1] === 0x8b });
+        if (keep && (chunks[0]?.[0] === 0x7b /* { */ || chunks[0]?.[0] === 0x5b /* [ */ || path.endsWith('oci-layout'))) small.set(path, Buffer.concat(chunks));
+      },
+    };
   });
 
   const resolve = (path: string): string => {
@@ -141,22 +137,48 @@ async function tarSource(file: string): Promise<ArchiveSource> {
     streamEach: async (paths, fn) => {
       const wanted = new Set([...paths].map(resolve));
       const done = new Set<string>();
-      await walk(async (path, header, stream) => {
-        if (!wanted.has(path) || done.has(path) || header.type !== 'file') return;
+      const pushes: Promise<void>[] = [];
+      await walk((path, header, waits) => {
+        if (!wanted.has(path) || done.has(path) || header.type !== 'file') return undefined;
         done.add(path);
-        await fn(path, stream);
+        const out = new PassThrough();
+        // When the consumer is done (or gave up on this stream to read the entry afresh), the
+        // rest of the entry is dropped rather than buffered.
+        const pushing = fn(path, out).finally(() => out.destroy());
+        pushing.catch(() => undefined);
+        pushes.push(pushing);
+        return forwardTo(out, waits, pushing);
       });
+      await Promise.all(pushes);
     },
     open: async (path) => {
       // a fresh pass to one entry: used only when an upload has to start again
       const target = resolve(path);
       const out = new PassThrough();
-      walk(async (p, _h, stream) => {
-        if (p !== target) return;
-        for await (const chunk of stream) if (!out.write(chunk)) await once(out, 'drain');
-        out.end();
-      }).catch((err) => out.destroy(err));
+      walk((p, header, waits) => (p === target && header.type === 'file' ? forwardTo(out, waits) : undefined)).catch((err) => out.destroy(err));
       return out;
+    },
+  };
+}
+
+/**
+ * A sink writing an entry's data into `out`, holding the reading while `out` is full (until it
+ * drains, closes, or `settled` settles); `out` ends with the entry.
+ */
+function forwardTo(out: PassThrough, waits: Promise<unknown>[], settled?: Promise<unknown>): TarEntrySink {
+  const closed = once(out, 'close');
+  closed.catch(() => undefined);
+  return {
+    data: (chunk) => {
+      if (out.destroyed || out.writableEnded) return;
+      if (!out.write(chunk)) {
+        const wait = Promise.race([once(out, 'drain'), closed, ...(settled ? [settled] : [])]);
+        wait.catch(() => undefined);
+        waits.push(wait);
+      }
+    },
+    end: () => {
+      if (!out.destroyed) out.end();
     },
   };
 }

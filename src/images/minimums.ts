@@ -6,11 +6,10 @@
 import { posix } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
-import type { Readable } from 'node:stream';
-import { extract as tarExtract } from 'tar-stream';
 import { UserError } from '../lib/errors.js';
 import { formatRepository, type RegistryClient, type RepositoryName } from '../systems/registry/client.js';
 import { parseManifest, type Descriptor, type ImageConfig, type ImageManifest } from '../systems/registry/types.js';
+import { TarReader } from './tar.js';
 
 // ---------- the file tree (pure) ----------
 
@@ -234,32 +233,26 @@ function goArch(): string {
 async function readLayer(client: RegistryClient, repo: RepositoryName, layer: Descriptor): Promise<{ entries: TreeEntry[]; passwd?: string }> {
   if (/zstd/.test(layer.mediaType)) throw new UserError(`layer ${layer.digest} is zstd-compressed, which check-image cannot read yet`);
   const blob = await client.getBlob(repo, layer.digest);
-  const extract = tarExtract();
   const entries: TreeEntry[] = [];
-  let passwd: string | undefined;
+  let passwd: Buffer[] | undefined;
   const gzip = /gzip/.test(layer.mediaType);
-  const feeding = gzip ? pipeline(blob, createGunzip(), extract) : pipeline(blob, extract);
-  const reading = (async () => {
-    for await (const entry of extract) {
-      const h = entry.header;
-      const type = h.type === 'file' || h.type === 'contiguous-file' ? 'file' : h.type === 'directory' || h.type === 'symlink' || h.type === 'link' ? h.type : 'other';
-      entries.push({ path: h.name, type, linkname: h.linkname ?? undefined, mode: h.mode, size: h.size });
-      const stream = entry as unknown as Readable;
-      if (clean(h.name) === '/etc/passwd' && type === 'file' && (h.size ?? 0) < 1024 * 1024) {
-        const chunks: Buffer[] = [];
-        for await (const c of stream) chunks.push(c as Buffer);
-        passwd = Buffer.concat(chunks).toString('utf8');
-      }
-      stream.resume();
-    }
-  })();
+  const reader = new TarReader((h) => {
+    entries.push({ path: h.name, type: h.type, linkname: h.linkname, mode: h.mode, size: h.size });
+    if (h.type !== 'file' || clean(h.name) !== '/etc/passwd' || h.size >= 1024 * 1024) return undefined;
+    const chunks: Buffer[] = (passwd = []);
+    return { data: (chunk) => chunks.push(Buffer.from(chunk)) };
+  });
+  const read = async (source: AsyncIterable<Buffer>): Promise<void> => {
+    for await (const chunk of source) reader.write(chunk);
+    reader.end();
+  };
   try {
-    await Promise.all([feeding, reading]);
+    await (gzip ? pipeline(blob, createGunzip(), read) : pipeline(blob, read));
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`layer ${layer.digest} of ${formatRepository(repo)} is not a readable tar${gzip ? '.gz' : ''}: ${(err as Error).message}`);
   }
-  return { entries, passwd };
+  return { entries, passwd: passwd && Buffer.concat(passwd).toString('utf8') };
 }
 
 /** Picks the image manifest for a platform from an index (default: this machine's, linux). */

@@ -10,6 +10,7 @@ import { RegistryClient } from '../../src/systems/registry/client.js';
 import { pushArchive } from '../../src/images/archive.js';
 import { main } from '../../src/cli/main.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
+import { startFaultProxy } from '../harness/fault-proxy.js';
 import { pushBusyboxImage } from '../harness/buildah.js';
 
 const exec = promisify(execFile);
@@ -86,6 +87,34 @@ test('an OCI layout directory and a tar of it: manifest bytes preserved', async 
   const fromTar = await pushArchive(client, tar, repo('arch/oci-tar', 'test'));
   expect(fromTar.digest).toBe(expected);
   expect((await inspect('arch/oci-tar', 'test')).Digest).toBe(expected);
+}, 60000);
+
+test("an upload dropped mid-way starts again from a fresh read of the archive, plain or gzip'd", async () => {
+  const tar = join(dir, 'retry.tar');
+  await skopeo('copy', '--src-tls-verify=false', sourceRef, `docker-archive:${tar}:base/busybox:test`);
+  writeFileSync(`${tar}.gz`, gzipSync(readFileSync(tar)));
+  const clean = await pushArchive(client, tar, repo('arch/clean'));
+  const layer = JSON.parse((await client.requireManifest(repo('arch/clean'), 'v1')).bytes.toString()).layers[0].digest as string;
+  const proxy = await startFaultProxy(target.host);
+  try {
+    const viaProxy = new RegistryClient({ insecure: [proxy.host], backoff: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 } });
+    for (const [file, name] of [
+      [tar, 'arch/retry'],
+      [`${tar}.gz`, 'arch/retry-gz'],
+    ] as const) {
+      const injected = proxy.injected;
+      // The layer's upload (its PUT carries the digest) loses its connection once.
+      proxy.inject({ method: 'PUT', path: new RegExp(`digest=${encodeURIComponent(layer)}`), drop: true });
+      const result = await pushArchive(viaProxy, file, { registry: proxy.host, repository: name, tag: 'v1' });
+      expect(proxy.injected).toBe(injected + 1);
+      expect(result.digest).toBe(clean.digest);
+      expect(result.blobs.uploaded).toBe(2);
+      // skopeo verifies every blob it copies
+      await skopeo('copy', '--src-tls-verify=false', `docker://${target.host}/${name}:v1`, `oci:${join(dir, name.replace('/', '-'))}:x`);
+    }
+  } finally {
+    await proxy.stop();
+  }
 }, 60000);
 
 test('CLI: prints the digest; corrupt and foreign files are clear errors', async () => {

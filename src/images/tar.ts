@@ -1,0 +1,208 @@
+// A push-fed tar reader: ustar, GNU (long names, base-256 sizes) and PAX (path, linkpath, size)
+// headers, as docker save, buildah, kaniko, skopeo and Nix write them. Pure: chunks go in through
+// `write`, each entry's header and data come out through the visitor, synchronously, so a caller
+// reads a file, a gunzip stream or an HTTP body at its own pace and hashes or keeps what it wants.
+// It replaces a general streaming extractor whose per-entry streams cost more than the reading.
+
+export type TarEntryType = 'file' | 'directory' | 'symlink' | 'link' | 'other';
+
+export interface TarHeader {
+  /** As in the archive: `bin/sh`, `./etc/passwd`, `usr/bin/`. */
+  name: string;
+  type: TarEntryType;
+  linkname?: string;
+  mode: number;
+  size: number;
+}
+
+/** Where an entry's data goes: each chunk in order, then `end` (when given) after the last. */
+export interface TarEntrySink {
+  data(chunk: Buffer): void;
+  end?(): void;
+}
+
+export class TarFormatError extends Error {}
+
+const BLOCK = 512;
+
+function text(block: Buffer, start: number, length: number): string {
+  const end = block.indexOf(0, start);
+  return block.toString('utf8', start, end === -1 || end > start + length ? start + length : end);
+}
+
+/** An octal field (NUL/space padded), or GNU base-256 when its first byte has the high bit set. */
+function number(block: Buffer, start: number, length: number): number {
+  if (block[start]! & 0x80) {
+    let value = block[start]! & 0x7f;
+    for (let i = start + 1; i < start + length; i++) value = value * 256 + block[i]!;
+    return value;
+  }
+  const digits = block
+    .toString('latin1', start, start + length)
+    .replace(/[\0 ]+$/, '')
+    .trim();
+  if (digits === '') return 0;
+  if (!/^[0-7]+$/.test(digits)) throw new TarFormatError(`invalid number field ${JSON.stringify(digits)} in a tar header`);
+  return parseInt(digits, 8);
+}
+
+/** The header checksum: bytes summed with the checksum field as spaces (old tars summed signed bytes). */
+function checksumMatches(block: Buffer): boolean {
+  let stored: number;
+  try {
+    stored = number(block, 148, 8);
+  } catch {
+    return false;
+  }
+  let unsigned = 8 * 0x20;
+  let signed = 8 * 0x20;
+  for (let i = 0; i < BLOCK; i++) {
+    if (i >= 148 && i < 156) continue;
+    unsigned += block[i]!;
+    signed += (block[i]! << 24) >> 24;
+  }
+  return stored === unsigned || stored === signed;
+}
+
+const TYPES: Record<string, TarEntryType> = { '0': 'file', '\0': 'file', '7': 'file', '1': 'link', '2': 'symlink', '5': 'directory' };
+
+/** PAX records: `<length> <key>=<value>\n`, the length counting the whole record. */
+function paxRecords(data: Buffer): Record<string, string> {
+  const records: Record<string, string> = {};
+  let at = 0;
+  while (at < data.length) {
+    const space = data.indexOf(0x20, at);
+    const length = Number(data.toString('latin1', at, space));
+    if (space === -1 || !Number.isInteger(length) || length <= 0 || at + length > data.length) throw new TarFormatError('invalid PAX extended header');
+    const record = data.toString('utf8', space + 1, at + length - 1);
+    const eq = record.indexOf('=');
+    if (eq > 0) records[record.slice(0, eq)] = record.slice(eq + 1);
+    at += length;
+  }
+  return records;
+}
+
+/**
+ * Reads a tar fed in chunks of any size. `visit` sees every entry that is a file, directory or
+ * link (PAX and GNU metadata entries are applied, not shown) and says where its data goes.
+ * `end()` throws when the archive stopped inside a header or an entry's data.
+ */
+export class TarReader {
+  private header = Buffer.alloc(BLOCK);
+  private headerFill = 0;
+  /** Data bytes left in the current entry, then the padding up to the next block. */
+  private remaining = 0;
+  private padding = 0;
+  private sink: TarEntrySink | undefined;
+  /** Metadata entries (PAX 'x', GNU 'L'/'K') being collected, applied to the next header. */
+  private meta: { kind: string; chunks: Buffer[] } | undefined;
+  private pending: { path?: string; linkpath?: string; size?: number } = {};
+  private finished = false;
+
+  constructor(private readonly visit: (header: TarHeader) => TarEntrySink | undefined) {}
+
+  write(chunk: Buffer): void {
+    let at = 0;
+    while (at < chunk.length && !this.finished) {
+      if (this.remaining > 0) {
+        const n = Math.min(this.remaining, chunk.length - at);
+        const data = chunk.subarray(at, at + n);
+        if (this.meta) this.meta.chunks.push(data);
+        else this.sink?.data(data);
+        this.remaining -= n;
+        at += n;
+        if (this.remaining === 0) this.entryDone();
+      } else if (this.padding > 0) {
+        const n = Math.min(this.padding, chunk.length - at);
+        this.padding -= n;
+        at += n;
+      } else {
+        const n = Math.min(BLOCK - this.headerFill, chunk.length - at);
+        chunk.copy(this.header, this.headerFill, at, at + n);
+        this.headerFill += n;
+        at += n;
+        if (this.headerFill === BLOCK) {
+          this.headerFill = 0;
+          this.readHeader();
+        }
+      }
+    }
+  }
+
+  end(): void {
+    if (this.finished) return;
+    if (this.headerFill > 0 || this.remaining > 0 || this.padding > 0 || this.meta) throw new TarFormatError('unexpected end of the archive');
+  }
+
+  private readHeader(): void {
+    const block = this.header;
+    if (block.every((b) => b === 0)) {
+      // The end-of-archive marker (two zero blocks; the first is enough to stop). An empty
+      // layer is just that: docker's empty layer is 1024 zero bytes.
+      this.finished = true;
+      return;
+    }
+    if (!checksumMatches(block)) throw new TarFormatError('invalid tar header (bad checksum): not a tar, or still compressed');
+    const flag = String.fromCharCode(block[156]!);
+    const size = number(block, 124, 12);
+    if (flag === 'x' || flag === 'L' || flag === 'K') {
+      this.meta = { kind: flag, chunks: [] };
+      this.begin(size);
+      return;
+    }
+    if (flag === 'g') {
+      // Global PAX headers (a comment, a default mtime) change nothing read here.
+      this.sink = undefined;
+      this.begin(size);
+      return;
+    }
+    const magic = block.toString('latin1', 257, 263);
+    let name = text(block, 0, 100);
+    // POSIX ustar splits long names into prefix/name; GNU ('ustar  ') uses those bytes for times.
+    if (magic === 'ustar\0') {
+      const prefix = text(block, 345, 155);
+      if (prefix) name = `${prefix}/${name}`;
+    }
+    const type: TarEntryType = TYPES[flag] ?? 'other';
+    const linkname = this.pending.linkpath ?? text(block, 157, 100);
+    const header: TarHeader = {
+      name: this.pending.path ?? name,
+      type,
+      ...(linkname ? { linkname } : {}),
+      mode: number(block, 100, 8),
+      // Directories and links carry no data whatever their size field says.
+      size: type === 'directory' || type === 'symlink' || type === 'link' ? 0 : (this.pending.size ?? size),
+    };
+    this.pending = {};
+    this.sink = this.visit(header);
+    this.begin(header.size);
+  }
+
+  private begin(size: number): void {
+    this.remaining = size;
+    this.padding = (BLOCK - (size % BLOCK)) % BLOCK;
+    if (size === 0) this.entryDone();
+  }
+
+  private entryDone(): void {
+    const meta = this.meta;
+    if (!meta) {
+      const sink = this.sink;
+      this.sink = undefined;
+      sink?.end?.();
+      return;
+    }
+    this.meta = undefined;
+    const data = Buffer.concat(meta.chunks);
+    if (meta.kind === 'x') {
+      const records = paxRecords(data);
+      if (records.path !== undefined) this.pending.path = records.path;
+      if (records.linkpath !== undefined) this.pending.linkpath = records.linkpath;
+      if (records.size !== undefined) this.pending.size = Number(records.size);
+    } else {
+      const value = data.toString('utf8').replace(/\0+$/, '');
+      if (meta.kind === 'L') this.pending.path = value;
+      else this.pending.linkpath = value;
+    }
+  }
+}
