@@ -5,7 +5,7 @@
 // Target: every bundle within 2x of bare node. Builds dist/ first when it is stale. With
 // /usr/bin/time present, CPU time (user + system) is shown too: on a busy machine it moves
 // much less than wall time.
-// npm run bench:startup [-- --rounds 21] [--node /path/to/node24/bin/node]
+// npm run bench:startup [-- --rounds 21] [--node /path/to/node24/bin/node] [--only check-image,push-archive]
 // --node runs the bundles and bare node with another Node binary (actions run on Node 24).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { bundle, bundleIsCurrent } from '../scripts/bundle.mjs';
 import { registryWithBusybox, usePrivateStorage } from '../test/harness/buildah.js';
 
-const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, node: { type: 'string' } } });
+const { values } = parseArgs({ options: { rounds: { type: 'string', default: '15' }, node: { type: 'string' }, only: { type: 'string' } } });
 const ROUNDS = Number(values.rounds);
 const NODE = values.node ?? process.execPath;
 const root = resolve(import.meta.dirname, '..');
@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     if (copy.status !== 0) throw new Error('skopeo copy failed');
     const insecure = { 'insecure-registries': registry.host };
     const nothingBuilt = JSON.stringify({ golden: { status: 'built', reference: `${registry.host}/acme/golden@sha256:${'0'.repeat(64)}` } });
-    const cases: Case[] = [
+    const allCases: Case[] = [
       { name: 'validate', what: 'the examples', args: ['dist/validate/index.js'], inputs: { templates: 'examples' } },
       { name: 'plan', what: 'the examples', args: ['dist/plan/index.js'], inputs: { templates: 'examples' } },
       {
@@ -86,6 +86,9 @@ async function main(): Promise<void> {
       },
       { name: 'cli validate', what: 'build-image validate examples', args: ['dist/cli/index.js', 'validate', 'examples'] },
     ];
+    const only = values.only?.split(',').map((n) => n.trim());
+    const cases = only ? allCases.filter((c) => only.includes(c.name)) : allCases;
+    if (cases.length === 0) throw new Error(`--only matched no case; the cases are: ${allCases.map((c) => c.name).join(', ')}`);
 
     const timeTool = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
     const cpuFile = join(dir, 'cpu');

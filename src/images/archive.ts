@@ -105,18 +105,21 @@ async function tarSource(file: string): Promise<ArchiveSource> {
     const hash = createHash('sha256');
     let size = 0;
     let head: Buffer | undefined;
-    const keep = header.size <= SMALL_LIMIT;
-    const chunks: Buffer[] = [];
+    // Small JSON files (manifest.json, configs, OCI manifests and indexes) are kept; layers are only hashed.
+    let keep: Buffer[] | undefined;
     return {
       data: (chunk) => {
-        head ??= Buffer.from(chunk.subarray(0, 2));
+        if (!head) {
+          head = Buffer.from(chunk.subarray(0, 2));
+          if (header.size <= SMALL_LIMIT && (chunk[0] === 0x7b /* { */ || chunk[0] === 0x5b /* [ */ || path.endsWith('oci-layout'))) keep = [];
+        }
         hash.update(chunk);
         size += chunk.length;
-        if (keep) chunks.push(Buffer.from(chunk));
+        keep?.push(Buffer.from(chunk));
       },
       end: () => {
         entries.set(path, { size, digest: `sha256:${hash.digest('hex')}`, gzip: head?.[0] === 0x1f && head[1] === 0x8b });
-        if (keep && (chunks[0]?.[0] === 0x7b /* { */ || chunks[0]?.[0] === 0x5b /* [ */ || path.endsWith('oci-layout'))) small.set(path, Buffer.concat(chunks));
+        if (keep) small.set(path, Buffer.concat(keep));
       },
     };
   });
@@ -349,25 +352,27 @@ export async function pushArchive(client: RegistryClient, path: string, target: 
   log(`${formatRepository(target)}: ${unique.size} blobs, ${counts.exists} already there, ${missing.length} to upload`);
 
   const byPath = new Map(missing.map((b) => [b.path, b]));
-  await source.streamEach(new Set(byPath.keys()), async (entryPath, stream) => {
-    const b = byPath.get(entryPath) ?? [...byPath.values()].find((x) => normalizeEntryPath(x.path) === entryPath);
-    if (!b) return;
-    let first = true;
-    const result = await client.pushBlob(
-      target,
-      { digest: b.descriptor.digest, size: b.descriptor.size },
-      () => {
-        if (first) {
-          first = false;
-          return stream;
-        }
-        return source.open(b.path);
-      },
-      { skipExistsCheck: true },
-    );
-    counts[result]++;
-    log(`  ${b.descriptor.digest} (${b.descriptor.size} bytes): ${result}`);
-  });
+  // With every blob there, the archive is not read a second time.
+  if (byPath.size > 0)
+    await source.streamEach(new Set(byPath.keys()), async (entryPath, stream) => {
+      const b = byPath.get(entryPath) ?? [...byPath.values()].find((x) => normalizeEntryPath(x.path) === entryPath);
+      if (!b) return;
+      let first = true;
+      const result = await client.pushBlob(
+        target,
+        { digest: b.descriptor.digest, size: b.descriptor.size },
+        () => {
+          if (first) {
+            first = false;
+            return stream;
+          }
+          return source.open(b.path);
+        },
+        { skipExistsCheck: true },
+      );
+      counts[result]++;
+      log(`  ${b.descriptor.digest} (${b.descriptor.size} bytes): ${result}`);
+    });
   if (counts.uploaded + counts.mounted + counts.exists < unique.size) {
     throw new UserError(`${path}: some blobs were not found while reading the archive a second time (did the file change?)`);
   }

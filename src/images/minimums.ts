@@ -7,6 +7,7 @@ import { posix } from 'node:path';
 import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../lib/errors.js';
+import { mapLimit } from '../lib/concurrency.js';
 import { formatRepository, type RegistryClient, type RepositoryName } from '../systems/registry/client.js';
 import { parseManifest, type Descriptor, type ImageConfig, type ImageManifest } from '../systems/registry/types.js';
 import { TarReader } from './tar.js';
@@ -273,11 +274,12 @@ async function imageManifest(client: RegistryClient, repo: RepositoryName, refer
 /** Reads an image from the registry and checks the minimums, rule by rule. */
 export async function checkImageMinimums(client: RegistryClient, repo: RepositoryName, reference: string, options: { profile?: MinimumsProfile; platform?: string } = {}): Promise<MinimumsReport> {
   const { manifest, digest, platform } = await imageManifest(client, repo, reference, options.platform);
-  const config = JSON.parse((await client.getBlobBytes(repo, manifest.config.digest)).toString('utf8')) as ImageConfig;
+  // The config and the layers are fetched together; the layers are applied in order.
+  const [configBytes, layers] = await Promise.all([client.getBlobBytes(repo, manifest.config.digest), mapLimit(manifest.layers, 4, (layer) => readLayer(client, repo, layer))]);
+  const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
   const tree = new LayeredTree();
   let passwd: string | undefined;
-  for (const layer of manifest.layers) {
-    const { entries, passwd: layerPasswd } = await readLayer(client, repo, layer);
+  for (const { entries, passwd: layerPasswd } of layers) {
     tree.applyLayer(entries);
     if (layerPasswd !== undefined) passwd = layerPasswd;
   }

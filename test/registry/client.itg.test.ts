@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { createConnection, createServer, type AddressInfo } from 'node:net';
 import { RegistryClient, RegistryError, sha256 } from '../../src/systems/registry/client.js';
 import { startRegistry, type TestRegistry } from '../harness/registry.js';
 import { writeHtpasswd } from '../harness/htpasswd.js';
@@ -113,6 +114,31 @@ describe('anonymous registry', () => {
     const strict = new RegistryClient({ backoff: { attempts: 1 } });
     await expect(strict.ping(registry.host)).rejects.toThrow(new RegExp(`cannot reach ${registry.host}`));
   });
+});
+
+test('an insecure host with a port that speaks plain HTTP is asked in plain HTTP first: no TLS handshake reaches it', async () => {
+  const registry = await startRegistry();
+  // A TCP relay in front of the registry that notes each connection's first byte (0x16 opens a TLS handshake).
+  const firstBytes: number[] = [];
+  const relay = createServer((socket) => {
+    const upstream = createConnection({ host: '127.0.0.1', port: Number(registry.host.split(':')[1]) });
+    socket.once('data', (d: Buffer) => firstBytes.push(d[0]!));
+    socket.pipe(upstream).pipe(socket);
+    socket.on('error', () => upstream.destroy());
+    upstream.on('error', () => socket.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const host = `127.0.0.1:${(relay.address() as AddressInfo).port}`;
+  try {
+    const client = new RegistryClient({ insecure: [host], backoff: FAST });
+    const image = await pushTestImage(client, { registry: host, repository: 'plain/image' }, 'v1', files);
+    expect((await client.headManifest({ registry: host, repository: 'plain/image' }, 'v1'))?.digest).toBe(image.digest);
+    expect(firstBytes.length).toBeGreaterThan(0);
+    expect(firstBytes.filter((b) => b === 0x16)).toEqual([]);
+  } finally {
+    relay.close();
+    await registry.stop();
+  }
 });
 
 test('a TLS registry with a self-signed certificate works only when listed as insecure', async () => {

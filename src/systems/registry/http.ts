@@ -109,13 +109,19 @@ export class RegistryHttp {
     return this.insecure.has(normalizeRegistryHost(registry));
   }
 
-  /** `https://host` normally; for insecure hosts, https without verification if it answers, else http. */
+  /**
+   * `https://host` normally. For an insecure host: HTTPS without verification if it answers,
+   * else plain HTTP. When the host names a port, only one of the two can answer there, so the
+   * cheaper question goes first: an anonymous `GET /v2/` in plain HTTP, taken only when a
+   * registry answers it (200 or 401). A TLS port answers 400 or drops it, and HTTPS follows.
+   */
   protected baseUrl(registry: string): Promise<string> {
     const host = registry === 'docker.io' ? 'registry-1.docker.io' : registry;
     if (!this.isInsecure(registry)) return Promise.resolve(`https://${host}`);
     let known = this.baseUrls.get(host);
     if (!known) {
       known = (async () => {
+        if (/:\d+$/.test(host) && (await answersPlainHttp(host))) return `http://${host}`;
         try {
           const res = await send({ method: 'GET', url: new URL(`https://${host}/v2/`), headers: {}, insecureTls: true, timeoutMs: 10_000 });
           await discardBody(res);
@@ -267,5 +273,16 @@ export class RegistryHttp {
       if (!token) throw new RegistryError(`token server ${url.host} returned no token`, res.status);
       return { token, expiresIn: parsed.expires_in };
     }
+  }
+}
+
+/** Whether a registry answers `GET /v2/` in plain HTTP at `host` (any failure means no). */
+async function answersPlainHttp(host: string): Promise<boolean> {
+  try {
+    const res = await send({ method: 'GET', url: new URL(`http://${host}/v2/`), headers: {}, timeoutMs: 10_000 });
+    await discardBody(res);
+    return res.status === 200 || res.status === 401;
+  } catch {
+    return false;
   }
 }
