@@ -4,7 +4,7 @@ import { buildGraph, levelsOf, topologicalOrder, type ImageGraph } from '../grap
 import { changeReasons } from '../graph/changes.js';
 import { contentHash, FileHasher } from '../graph/hash.js';
 import { changedFilesSince, isNullRevision } from '../systems/git/index.js';
-import { resolveTemplateSources } from './sources.js';
+import { resolveTemplateSources, type TemplateSources } from './sources.js';
 import { checkRepo, forgetRealPaths } from '../templates/check.js';
 import { loadTemplates, resolveRoot } from '../templates/load.js';
 import { formatProblem, sortProblems, type Problem } from '../templates/problems.js';
@@ -52,8 +52,12 @@ export interface PlanOptions extends ValidateOptions {
   names?: readonly string[];
   /** Where `sources: [{github: owner/repo}]` live (GitHub Enterprise Server); default https://github.com. */
   githubServer?: string;
-  /** False for a run that builds nothing (smoke tests): no context is hashed unless asked. */
-  hashSelected?: boolean;
+  /**
+   * A plan for a run that builds nothing (smoke tests): no context is hashed unless asked, and
+   * no template source is looked up in its remote (`git ls-remote`), so such a plan has no
+   * source commits and no content hash for a template with sources.
+   */
+  buildsNothing?: boolean;
 }
 
 /** The templates are invalid: carries every problem, printed one per line. */
@@ -93,7 +97,7 @@ export async function createPlan(dir: string, options: PlanOptions = {}): Promis
     reasons = new Map(known.map((n) => [n, [why]]));
   }
 
-  const remotes = await resolveTemplateSources(repo.images, options.githubServer ? { githubServer: options.githubServer } : {});
+  const remotes = options.buildsNothing ? new Map<string, TemplateSources>() : await resolveTemplateSources(repo.images, options.githubServer ? { githubServer: options.githubServer } : {});
   const hasher = new FileHasher();
   const images: Record<string, PlannedImage> = {};
   for (const name of topologicalOrder(graph)) {
@@ -102,7 +106,8 @@ export async function createPlan(dir: string, options: PlanOptions = {}): Promis
     // Hashing a context reads every file in it, with node:crypto and the .dockerignore
     // matchers. An image this run builds is hashed now, as the plan's snapshot; any other
     // only if asked (nightly, the plan's JSON): a run that builds nothing saves about 20 ms.
-    let hash = reasons.has(name) && options.hashSelected !== false ? contentHash(root, node, hasher, remotes.get(name)) : undefined;
+    let hash = reasons.has(name) && !options.buildsNothing ? contentHash(root, node, hasher, remotes.get(name)) : undefined;
+    const unresolvedSources = options.buildsNothing && (spec.source !== undefined || spec.sources.length > 0);
     const image: PlannedImage = {
       name,
       file: node.template.file,
@@ -119,6 +124,7 @@ export async function createPlan(dir: string, options: PlanOptions = {}): Promis
       reasons: reasons.get(name) ?? [],
       selected: reasons.has(name),
       get contentHash() {
+        if (unresolvedSources) throw new Error(`${name}: no content hash in a plan made for a run that builds nothing (its sources were not looked up)`);
         return (hash ??= contentHash(root, node, hasher, remotes.get(name)));
       },
     };

@@ -1,10 +1,11 @@
 // src/systems/git against real repositories served over file://: refs resolved with
 // ls-remote, one commit checked out into a temp dir and removed, clear errors.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkoutCommit, resolveRemoteRef } from '../../src/systems/git/index.js';
+import { createPlan } from '../../src/plan/index.js';
 import { startGitHttp } from '../harness/git-http.js';
 
 const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@e', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@e' };
@@ -76,4 +77,23 @@ test('over git smart HTTP on loopback: refs resolve and a commit is checked out'
   } finally {
     await server.stop();
   }
+});
+
+test('a plan for a run that builds nothing (smoke tests) never asks a template source remote; a build plan does', async () => {
+  const templates = join(work, 'templates');
+  const write = (path: string, text: string) => {
+    mkdirSync(join(templates, path, '..'), { recursive: true });
+    writeFileSync(join(templates, path), text);
+  };
+  write('.coder/images/fn.yaml', `name: fn\ntype: image\nspec:\n  context: fn\n  image: registry.example/acme/fn\n  source: { git: "${url}", ref: main }\n  smoke:\n    - { name: ok, run: "true" }\n`);
+  write('fn/Dockerfile', 'FROM busybox\n');
+  const built = await createPlan(templates);
+  expect(built.images.fn!.source).toMatchObject({ url, commit: second });
+  // The remote gone: a build cannot plan, a smoke test still can.
+  rmSync(join(work, 'repo.git'), { recursive: true, force: true });
+  await expect(createPlan(templates)).rejects.toThrow(/fn\.yaml: spec\.source: cannot read file:/);
+  const smoke = await createPlan(templates, { buildsNothing: true });
+  expect(smoke.images.fn!.smoke).toEqual([{ name: 'ok', run: 'true' }]);
+  expect(smoke.images.fn!.source).toBeUndefined();
+  expect(() => smoke.images.fn!.contentHash).toThrow(/no content hash in a plan made for a run that builds nothing/);
 });

@@ -258,16 +258,17 @@ test('an environment-shaped Deployment: app + sidecar, Secret env, ConfigMap vol
     second = (await core.listNamespacedPod({ namespace: ns, labelSelector: 'app=env' })).items.find((p) => p.metadata!.name !== first.metadata!.name && p.status?.containerStatuses?.every((s) => s.ready));
     if (!second) await new Promise((r) => setTimeout(r, 200));
   }
-  const out = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    const sink = new Writable({
-      write: (chunk, _enc, cb) => {
-        text += chunk.toString();
-        cb();
-      },
-    });
-    new Exec(sim.kubeConfig()).exec(ns, second!.metadata!.name!, 'db', ['wc', '-l', '/var/lib/db/starts'], sink, null, null, false, () => resolve(text)).catch(reject);
+  const out = await new Promise<{ stdout: string; stderr: string; status: string }>((resolve, reject) => {
+    const text = { stdout: '', stderr: '' };
+    const sink = (key: 'stdout' | 'stderr') =>
+      new Writable({
+        write: (chunk, _enc, cb) => {
+          text[key] += chunk.toString();
+          cb();
+        },
+      });
+    new Exec(sim.kubeConfig()).exec(ns, second!.metadata!.name!, 'db', ['wc', '-l', '/var/lib/db/starts'], sink('stdout'), sink('stderr'), null, false, (status) => resolve({ ...text, status: status.status ?? '' })).catch(reject);
   });
-  expect(out.trim()).toMatch(/^2 /);
+  expect({ ...out, stdout: out.stdout.trim().split(' ')[0] }).toEqual({ stdout: '2', stderr: '', status: 'Success' });
   await apps.deleteNamespacedDeployment({ namespace: ns, name: 'env' });
 }, 180000);

@@ -41,7 +41,7 @@ export function run(): Promise<void> {
     const inputs = getInputs();
     const plan = await createPlan(inputs.templates, {
       buildArgs: inputs.buildArgs,
-      hashSelected: false, // tests what was built; builds nothing
+      buildsNothing: true, // tests what was built: no hashing, no `git ls-remote` of template sources
       ...(inputs.names.length ? { names: inputs.names } : {}),
       ...(inputs.registry ? { conventionRegistry: inputs.registry } : {}),
     });
