@@ -214,7 +214,7 @@ export function topologicalOrder(graph: ImageGraph, only?: ReadonlySet<string>):
 }
 
 /** Levels by depth among the included images: level 0 has no included parent. */
-export function levelsOf(graph: ImageGraph, order: readonly string[]): string[][] {
+export function levelsOf(graph: { nodes: ReadonlyMap<string, { parents: readonly string[] }> }, order: readonly string[]): string[][] {
   const included = new Set(order);
   const depth = new Map<string, number>();
   const levels: string[][] = [];

@@ -3,7 +3,7 @@
 // ancestor is rebuilt, or when it was never built; otherwise does nothing at all: no build, no
 // push, no tag moved. Reads the labels each build records (src/pipeline/tags.ts) from the
 // image's `test` tag and compares them with what the registry and `git ls-remote` say now.
-import { createPlan } from '../plan/index.js';
+import { createPlan, selectImages } from '../plan/index.js';
 import type { Plan } from '../plan/types.js';
 import { runPipeline, type PipelineOptions, type PipelineResult } from '../pipeline/pipeline.js';
 import type { ImageStatus } from '../pipeline/scheduler.js';
@@ -103,6 +103,8 @@ export async function runNightly(options: NightlyOptions): Promise<NightlyResult
   const pipeline = await runPipeline({
     ...options,
     selection: { kind: 'names', names: rebuild },
+    // The plan made above, with the due images selected: no second read, check and hash.
+    plan: selectImages(plan, new Map(rebuild.map((n) => [n, images[n]!.reasons]))),
     // Forced means built again; otherwise unchanged ancestors that come along are reused.
     ...(options.force ? { avoidance: false as const } : {}),
   });

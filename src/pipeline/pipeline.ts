@@ -24,6 +24,8 @@ export interface PipelineOptions {
   /** The template repository (or a folder inside it). */
   dir: string;
   selection: ImageSelection;
+  /** A plan already made for this run (its selected images are built); then `selection` is not used. */
+  plan?: Plan;
   builder: Builder;
   origin: BuildOrigin;
   /** The registry in use, `host[/path]`; see docs/building.md. Default: the templates' own. */
@@ -129,14 +131,16 @@ export function registryAvoidance(client: RegistryClient): BuildAvoidance {
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
   const since = options.selection.kind === 'changed' ? options.selection.since : undefined;
   const names = options.selection.kind === 'names' ? options.selection.names : undefined;
-  const plan = await createPlan(options.dir, {
-    ...(since !== undefined ? { since } : {}),
-    ...(names !== undefined ? { names } : {}),
-    ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}),
-    ...((options.conventionRegistry ?? options.registry) ? { conventionRegistry: options.conventionRegistry ?? options.registry } : {}),
-    ...(options.credentials?.named ? { credentialNames: options.credentials.named.map((c) => c.name) } : {}),
-  });
-  const requested = options.selection.kind === 'all' ? Object.keys(plan.images) : plan.order;
+  const plan =
+    options.plan ??
+    (await createPlan(options.dir, {
+      ...(since !== undefined ? { since } : {}),
+      ...(names !== undefined ? { names } : {}),
+      ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}),
+      ...((options.conventionRegistry ?? options.registry) ? { conventionRegistry: options.conventionRegistry ?? options.registry } : {}),
+      ...(options.credentials?.named ? { credentialNames: options.credentials.named.map((c) => c.name) } : {}),
+    }));
+  const requested = !options.plan && options.selection.kind === 'all' ? Object.keys(plan.images) : plan.order;
   options.onPlan?.(plan, requested);
 
   const insecureRegistries = [...(options.insecureRegistries ?? [])];

@@ -10,6 +10,7 @@ import { loadTemplates, resolveRoot } from '../templates/load.js';
 import { formatProblem, sortProblems, type Problem } from '../templates/problems.js';
 import { checkQuantity } from '../templates/quantity.js';
 import { closest } from '../lib/suggest.js';
+import { topologicalOrder as dagOrder } from '../lib/dag.js';
 import type { TemplateRepo } from '../templates/types.js';
 import type { Plan, PlannedEnvironment, PlannedImage } from './types.js';
 
@@ -151,6 +152,24 @@ export async function createPlan(dir: string, options: PlanOptions = {}): Promis
   const plan: Plan = { root, order, levels: levelsOf(graph, order), images, environments };
   if (since !== undefined) plan.since = since;
   return plan;
+}
+
+/**
+ * The same plan with only `chosen` images selected, each with the reasons given: for a run that
+ * decided from a full plan what to build (the nightly), so the templates are not read, checked
+ * and hashed a second time. Unselected images keep their facts; content hashes already taken stay.
+ */
+export function selectImages(plan: Plan, chosen: ReadonlyMap<string, readonly string[]>): Plan {
+  const images: Record<string, PlannedImage> = {};
+  for (const [name, image] of Object.entries(plan.images)) {
+    // Property descriptors, not a spread: a spread would run the lazy contentHash getter.
+    const copy = Object.defineProperties({}, Object.getOwnPropertyDescriptors(image)) as PlannedImage;
+    copy.selected = chosen.has(name);
+    copy.reasons = [...(chosen.get(name) ?? [])];
+    images[name] = copy;
+  }
+  const order = dagOrder(Object.values(images).filter((i) => i.selected));
+  return { ...plan, images, order, levels: levelsOf({ nodes: new Map(order.map((n) => [n, images[n]!])) }, order) };
 }
 
 function normalizedResources(resources: { cpu?: string | number; memory?: string | number }): { cpu?: string; memory?: string } {

@@ -45,22 +45,32 @@ function maskAll(mask: (s: string) => void, text: string): void {
 
 /** Decrypts secrets for a workflow; every value is masked before it is returned. */
 export function decryptForWorkflow(options: WorkflowDecryptOptions): Map<string, Record<string, string>> {
+  return workflowDecrypter(options)(options.names);
+}
+
+/**
+ * The identity checked, masked and parsed once; then a decrypter for any secrets of the
+ * repository (default: every file in `.coder/secrets/`), each value masked before it is returned.
+ */
+export function workflowDecrypter(options: Omit<WorkflowDecryptOptions, 'names'>): (names?: readonly string[]) => Map<string, Record<string, string>> {
   maskAll(options.mask, options.identity.trim());
   if (options.identity.trim() === '') throw new UserError('no age identity: set the age-key input from a GitHub secret holding an AGE-SECRET-KEY-1... line');
   const identities = parseIdentityFile(options.identity, 'the age-key input');
-  const refs = options.names ? options.names.map((n) => secretRef(options.root, n)) : listSecrets(options.root);
-  const out = new Map<string, Record<string, string>>();
-  for (const ref of refs) {
-    const { plain } = decryptSecret(ref, identities);
-    const values: Record<string, string> = {};
-    for (const [key, value] of plain) {
-      const text = secretString(value);
-      maskAll(options.mask, text);
-      values[key] = text;
+  return (names) => {
+    const refs = names ? names.map((n) => secretRef(options.root, n)) : listSecrets(options.root);
+    const out = new Map<string, Record<string, string>>();
+    for (const ref of refs) {
+      const { plain } = decryptSecret(ref, identities);
+      const values: Record<string, string> = {};
+      for (const [key, value] of plain) {
+        const text = secretString(value);
+        maskAll(options.mask, text);
+        values[key] = text;
+      }
+      out.set(ref.name, values);
     }
-    out.set(ref.name, values);
-  }
-  return out;
+    return out;
+  };
 }
 
 export interface SyncResult {
