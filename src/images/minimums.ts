@@ -4,7 +4,6 @@
 // file, `.wh..wh..opq` hides a lower directory's contents), then the rules look up paths
 // through symlinks (e.g. /bin/sh -> busybox, /bin -> usr/bin).
 import { posix } from 'node:path';
-import { createGunzip } from 'node:zlib';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../lib/errors.js';
 import { mapLimit } from '../lib/concurrency.js';
@@ -248,7 +247,7 @@ async function readLayer(client: RegistryClient, repo: RepositoryName, layer: De
     reader.end();
   };
   try {
-    await (gzip ? pipeline(blob, createGunzip(), read) : pipeline(blob, read));
+    await (gzip ? pipeline(blob, process.getBuiltinModule('node:zlib').createGunzip(), read) : pipeline(blob, read));
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`layer ${layer.digest} of ${formatRepository(repo)} is not a readable tar${gzip ? '.gz' : ''}: ${(err as Error).message}`);
@@ -274,7 +273,9 @@ async function imageManifest(client: RegistryClient, repo: RepositoryName, refer
 /** Reads an image from the registry and checks the minimums, rule by rule. */
 export async function checkImageMinimums(client: RegistryClient, repo: RepositoryName, reference: string, options: { profile?: MinimumsProfile; platform?: string } = {}): Promise<MinimumsReport> {
   const { manifest, digest, platform } = await imageManifest(client, repo, reference, options.platform);
-  // The config and the layers are fetched together; the layers are applied in order.
+  // The config and the layers are fetched together; the layers are applied in order. node:zlib
+  // loads while they are on their way.
+  if (manifest.layers.some((l) => /gzip/.test(l.mediaType))) setImmediate(() => process.getBuiltinModule('node:zlib'));
   const [configBytes, layers] = await Promise.all([client.getBlobBytes(repo, manifest.config.digest), mapLimit(manifest.layers, 4, (layer) => readLayer(client, repo, layer))]);
   const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
   const tree = new LayeredTree();

@@ -101,23 +101,39 @@ export function isNullRevision(rev: string): boolean {
   return /^0{7,64}$/.test(rev);
 }
 
+/** The exit status the changed-files script gives when its `git diff` failed. */
+const DIFF_FAILED = 97;
+
 /**
  * Files changed since `since` under `dir`, relative to `dir`: committed changes up to HEAD,
  * uncommitted edits and untracked files (so a laptop run sees what a push would).
  */
 export async function changedFilesSince(dir: string, since: string): Promise<string[]> {
-  // Both questions at once; whether `since` names a commit is asked only when the diff fails.
-  const [diff, untracked] = await Promise.allSettled([git(dir, ['diff', '--name-only', '--relative', '-z', '--no-renames', `${since}^{commit}`, '--', '.']), git(dir, ['ls-files', '--others', '--exclude-standard', '-z', '--', '.'])]);
-  if (diff.status === 'rejected') {
+  // Both questions from one process: starting a process from Node (a fork of this big one)
+  // blocks it longer than either git command takes, so sh asks them one after the other.
+  // A lone "/" between the two NUL-separated lists marks where the untracked files begin:
+  // git never prints it as a path. Whether `since` names a commit is asked only when the diff fails.
+  const script = `git diff --name-only --relative -z --no-renames "$1^{commit}" -- . || exit ${DIFF_FAILED}; printf '/\\0'; exec git ls-files --others --exclude-standard -z -- .`;
+  const stderr: string[] = [];
+  const result = await exec('sh', ['-c', script, 'sh', since], {
+    cwd: dir,
+    env: { ...process.env, ...NON_INTERACTIVE },
+    onLine: (line, stream) => stream === 'stderr' && stderr.push(line),
+  });
+  const reason = stderr.find((l) => l.trim() !== '')?.trim() ?? `exit code ${result.exitCode}`;
+  if (result.exitCode === DIFF_FAILED) {
     const known = await git(dir, ['rev-parse', '--verify', '--quiet', `${since}^{commit}`]).then(
       () => true,
       () => false,
     );
     if (!known) throw new UserError(`--since ${since}: no such commit in this repository; check the revision, and in GitHub Actions fetch enough history (actions/checkout with fetch-depth: 0)`);
-    throw diff.reason;
+    throw new UserError(`git diff failed: ${reason}`);
   }
-  if (untracked.status === 'rejected') throw untracked.reason;
-  return [...new Set([...diff.value.split('\0'), ...untracked.value.split('\0')].filter(Boolean))].sort();
+  if (result.exitCode !== 0) throw new UserError(`git ls-files failed: ${reason}`);
+  const names = result.stdout.split('\0');
+  const marker = names.indexOf('/');
+  if (marker === -1) throw new UserError(`git diff failed: ${reason}`);
+  return [...new Set(names.filter((n, i) => i !== marker && n !== ''))].sort();
 }
 
 /** The commit SHA of HEAD, or undefined outside a git repository. */
