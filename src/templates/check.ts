@@ -1,6 +1,6 @@
 // Checks that span templates and files: names that must exist or be unique, paths that must
 // stay inside the repo, quantities, parameters. Every problem is collected, none stops the run.
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { relative, resolve, sep } from 'node:path';
 import { parseReference } from '../systems/registry/reference.js';
 import { describeError } from '../lib/errors.js';
@@ -10,6 +10,7 @@ import { checkQuantity } from './quantity.js';
 import { closest } from '../lib/suggest.js';
 import type { ImageTemplate, TemplateRepo } from './types.js';
 import { problemAtPath, type PathSegment } from './yaml.js';
+import { isWithin, realPath } from './paths.js';
 
 export interface CheckOptions {
   /** Names of the registry credentials that exist; when absent, credential names are not checked. */
@@ -37,14 +38,10 @@ export function isInside(root: string, path: string): boolean {
   const base = realRoot(root);
   let target = realPaths.get(path);
   if (target === undefined) {
-    try {
-      target = realpathSync.native(path);
-    } catch {
-      target = resolve(path); // does not exist (yet): judge the path as written
-    }
+    target = realPath(path) ?? resolve(path); // does not exist (yet): judge the path as written
     realPaths.set(path, target);
   }
-  return target === base || target.startsWith(base + sep);
+  return isWithin(base, target);
 }
 
 const realRoots = new Map<string, string>();
@@ -60,11 +57,7 @@ export function forgetRealPaths(): void {
 function realRoot(root: string): string {
   let real = realRoots.get(root);
   if (real === undefined) {
-    try {
-      real = realpathSync.native(root);
-    } catch {
-      real = root;
-    }
+    real = realPath(root) ?? root;
     realRoots.set(root, real);
   }
   return real;

@@ -2,7 +2,7 @@
 // convention layout `images/<name>/Dockerfile` (with `container-assets/`), which needs no YAML;
 // variant Dockerfiles beside it (`<variant>.Dockerfile`, `Dockerfile.<variant>`) and a template's
 // `spec.variants` each become an image of their own.
-import { existsSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, readdirSync, statSync, type Dirent } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
 import { UserError } from '../lib/errors.js';
 import { secretNameOf } from '../secrets/check.js';
@@ -11,6 +11,7 @@ import { readRepoText } from './read.js';
 import { validateSchema, type TemplateKind } from './schema.js';
 import type { EnvironmentTemplate, ImageSpec, ImageTemplate, Parameter, SecretTemplate, TemplateRepo } from './types.js';
 import { lazySourceFile, MAX_TEMPLATE_BYTES, parseYamlFile, type SourceFile } from './yaml.js';
+import { isWithin, realPath } from './paths.js';
 
 export const TEMPLATE_DIR = '.coder';
 const KIND_DIRS: Record<TemplateKind, string> = { image: 'images', environment: 'environments', secret: 'secrets' };
@@ -37,14 +38,8 @@ export function resolveRoot(dir: string): string {
 
 /** Whether an existing `dir` resolves (through symlinks) inside `root`; a missing one is inside. */
 function insideRoot(root: string, dir: string): boolean {
-  let real: string;
-  try {
-    real = realpathSync.native(dir);
-  } catch {
-    return true;
-  }
-  const base = realpathSync.native(root);
-  return real === base || real.startsWith(base + sep);
+  const real = realPath(dir);
+  return real === undefined || isWithin(realPath(root) ?? root, real);
 }
 
 function entries(dir: string): Dirent[] {

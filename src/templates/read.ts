@@ -1,9 +1,9 @@
 // Reading a template or Dockerfile without trusting what sits at the path: only regular files
 // inside the repository are read, never more than a limit (a FIFO would block, /dev/zero never
 // ends), and text that is not UTF-8 gets the line and the fix instead of a parser's confusion.
-import { closeSync, fstatSync, openSync, readSync, realpathSync, constants } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, constants } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
-import { sep } from 'node:path';
+import { isWithin, realPath } from './paths.js';
 
 export type ReadResult = { ok: true; text: string } | { ok: false; line: number; message: string; title: string; code?: string };
 
@@ -110,19 +110,10 @@ export function readRepoText(root: string, path: string, limit: number, what = '
 
 /** A symlink is followed only when it stays inside the repository; its target is never echoed. */
 function symlinkProblem(root: string, path: string, what: string): ReadResult | undefined {
-  let real: string;
-  try {
-    real = realpathSync.native(path);
-  } catch {
-    return fail(`${what} is a symbolic link to a path that does not exist`, 'Broken symbolic link');
-  }
-  let base = root;
-  try {
-    base = realpathSync.native(root);
-  } catch {
-    // root was checked by the caller
-  }
-  if (real !== base && !real.startsWith(base + sep)) {
+  const real = realPath(path);
+  if (real === undefined) return fail(`${what} is a symbolic link to a path that does not exist`, 'Broken symbolic link');
+  // root was checked by the caller
+  if (!isWithin(realPath(root) ?? root, real)) {
     return fail(`${what} is a symbolic link that leaves the repository; templates and Dockerfiles must be inside it`, 'Path outside repository');
   }
   return undefined;
