@@ -16,6 +16,7 @@ function sha256(data: string | Buffer): string {
 /** Caches file digests across the images of one plan (contexts often overlap). */
 export class FileHasher {
   private readonly cache = new Map<string, string>();
+  private readonly contexts = new Map<string, string[]>();
   /**
    * Records a digest for a file the caller has already read, so the context walk does not read
    * it again (the plan reads every Dockerfile anyway).
@@ -33,14 +34,22 @@ export class FileHasher {
     return digest;
   }
 
-  /** Sorted `path mode digest` lines for every file of a context (src/context decides which). */
+  /**
+   * Sorted `path mode digest` lines for every file of a context (src/context decides which),
+   * walked once per directory: variants of one template share their context.
+   */
   context(dir: string): string[] {
-    const lines: string[] = [];
-    for (const entry of listContext(dir)) {
-      if (entry.type === 'symlink') lines.push(`${entry.path} link ${entry.linkname}`);
-      else if (entry.type === 'file') lines.push(`${entry.path} ${(entry.mode & 0o111) !== 0 ? '755' : '644'} ${this.file(entry.fullPath)}`);
+    let lines = this.contexts.get(dir);
+    if (lines === undefined) {
+      lines = [];
+      for (const entry of listContext(dir)) {
+        if (entry.type === 'symlink') lines.push(`${entry.path} link ${entry.linkname}`);
+        else if (entry.type === 'file') lines.push(`${entry.path} ${(entry.mode & 0o111) !== 0 ? '755' : '644'} ${this.file(entry.fullPath)}`);
+      }
+      lines.sort();
+      this.contexts.set(dir, lines);
     }
-    return lines.sort();
+    return lines;
   }
 }
 
