@@ -307,8 +307,23 @@ export async function scheduleBuilds(options: ScheduleOptions): Promise<ImageOut
     });
   };
 
-  /** Every ancestor of `name` (not itself), parents first. */
-  const ancestorsOf = (name: string): string[] => withAncestors(plan, [name]).filter((a) => a !== name);
+  // Every ancestor of an image (not itself), parents first: sets built once per image from its
+  // parents' sets, ordered by the run's order (`included` holds every ancestor, parents first).
+  const position = new Map(included.map((name, i) => [name, i]));
+  const ancestorSets = new Map<string, Set<string>>();
+  const ancestorSet = (name: string): Set<string> => {
+    let set = ancestorSets.get(name);
+    if (!set) {
+      set = new Set();
+      for (const parent of plan.images[name]!.parents) {
+        set.add(parent);
+        for (const a of ancestorSet(parent)) set.add(a);
+      }
+      ancestorSets.set(name, set);
+    }
+    return set;
+  };
+  const ancestorsOf = (name: string): string[] => [...ancestorSet(name)].sort((a, b) => position.get(a)! - position.get(b)!);
 
   /** The outcome of a built or reused image, once its own and its ancestors' smoke tests are in. */
   const finish = async (name: string, base: Pick<ImageOutcome, 'name' | 'requested' | 'repository'>, value: Built): Promise<ImageOutcome> => {
