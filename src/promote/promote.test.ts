@@ -3,7 +3,7 @@ import { promotionSummaryMarkdown, requestsFromBuild } from './promote.js';
 const D = `sha256:${'a'.repeat(64)}`;
 
 test('promotion requests come from what the build tested; the rest are left out with why', () => {
-  const { requests, leftOut } = requestsFromBuild({
+  const { requests, notPromoted } = requestsFromBuild({
     base: { status: 'built', digest: D, repository: '127.0.0.1:5000/acme/base', smoke: 'passed', promote: { from: 'test', to: ['latest'] } },
     dev: { status: 'reused', digest: D, repository: 'ghcr.io/acme/dev', smoke: 'none', promote: { from: 'ubuntu-test', to: ['ubuntu'] } },
     broken: { status: 'built', digest: D, repository: 'ghcr.io/acme/broken', smoke: 'failed' },
@@ -13,7 +13,10 @@ test('promotion requests come from what the build tested; the rest are left out 
     { source: { registry: '127.0.0.1:5000', repository: 'acme/base' }, fromTag: 'test', digest: D, targets: [{ registry: '127.0.0.1:5000', repository: 'acme/base', tag: 'latest' }] },
     { source: { registry: 'ghcr.io', repository: 'acme/dev' }, fromTag: 'ubuntu-test', digest: D, targets: [{ registry: 'ghcr.io', repository: 'acme/dev', tag: 'ubuntu' }] },
   ]);
-  expect(leftOut).toEqual(['broken: not promoted (built, smoke tests failed)', 'child: not promoted (skipped)']);
+  expect(notPromoted).toEqual([
+    { name: 'broken', repository: 'ghcr.io/acme/broken', reason: 'its smoke tests failed' },
+    { name: 'child', repository: 'ghcr.io/acme/child', reason: 'not built (a parent failed)' },
+  ]);
 });
 
 test('the summary lists what moved and what was not promoted, with why', () => {
@@ -38,9 +41,11 @@ test('the summary lists what moved and what was not promoted, with why', () => {
 });
 
 test('an image built on an untested parent is refused, even with a promote hint', () => {
-  const { requests, leftOut } = requestsFromBuild({
-    child: { status: 'built', digest: D, repository: 'ghcr.io/acme/child', smoke: 'passed', untestedAncestors: ['base'], promote: { from: 'test', to: ['latest'] } },
+  const reason = "built on an untested parent: the smoke tests of 'base' did not pass";
+  const { requests, notPromoted } = requestsFromBuild({
+    child: { status: 'built', digest: D, repository: 'ghcr.io/acme/child', smoke: 'passed', untestedAncestors: ['base'], reason, promote: { from: 'test', to: ['latest'] } },
+    bare: { status: 'built', digest: D, repository: 'ghcr.io/acme/bare', smoke: 'passed', untestedAncestors: ['base', 'lang'], promote: { from: 'test', to: ['latest'] } },
   });
   expect(requests).toEqual([]);
-  expect(leftOut).toEqual(['child: not promoted (built on an untested parent: the smoke tests of base did not pass)']);
+  expect(notPromoted.map((n) => n.reason)).toEqual([reason, 'built on an untested parent (base, lang)']);
 });

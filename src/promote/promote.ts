@@ -280,21 +280,13 @@ export function requestsFromReferences(texts: readonly string[], defaults: { fro
  * Promotion requests for what a build pushed and tested: every image with a `promote` hint
  * (built or reused, smoke tests passed or none declared) moves its hint's tags to exactly the
  * digest that was tested, and only if the test tag still points at it. The rest are listed
- * as left out, with why.
+ * as not promoted, with why.
  */
-export function requestsFromBuild(images: Readonly<Record<string, BuiltImage>>): { requests: PromotionRequest[]; leftOut: string[]; notPromoted: NotPromoted[] } {
+export function requestsFromBuild(images: Readonly<Record<string, BuiltImage>>): { requests: PromotionRequest[]; notPromoted: NotPromoted[] } {
   const requests: PromotionRequest[] = [];
-  const leftOut: string[] = [];
   const notPromoted: NotPromoted[] = [];
   for (const [name, image] of Object.entries(images)) {
-    if (image.untestedAncestors?.length) {
-      const reason = `built on an untested parent: the smoke tests of ${image.untestedAncestors.join(', ')} did not pass`;
-      leftOut.push(`${name}: not promoted (${reason})`);
-      notPromoted.push({ name, ...(image.repository ? { repository: image.repository } : {}), reason });
-      continue;
-    }
-    if (!image.promote || !image.digest || !image.repository) {
-      leftOut.push(`${name}: not promoted (${image.status ?? 'unknown status'}${image.smoke === 'failed' ? ', smoke tests failed' : ''})`);
+    if (image.untestedAncestors?.length || !image.promote || !image.digest || !image.repository) {
       notPromoted.push({ name, ...(image.repository ? { repository: image.repository } : {}), reason: whyNotPromoted(image) });
       continue;
     }
@@ -306,7 +298,7 @@ export function requestsFromBuild(images: Readonly<Record<string, BuiltImage>>):
       targets: image.promote.to.map((tag) => ({ registry: source.registry, repository: source.repository, tag })),
     });
   }
-  return { requests, leftOut, notPromoted };
+  return { requests, notPromoted };
 }
 
 /** An image of the build that was left out of the promotion, and why. */
@@ -317,6 +309,8 @@ export interface NotPromoted {
 }
 
 function whyNotPromoted(image: BuiltImage): string {
+  // The build words this one (built on an untested parent: the smoke tests of 'base' did not pass).
+  if (image.untestedAncestors?.length) return image.reason ?? `built on an untested parent (${image.untestedAncestors.join(', ')})`;
   const detail = image.reason ? `: ${image.reason}` : '';
   if (image.smoke === 'failed') return `its smoke tests failed${detail}`;
   switch (image.status) {

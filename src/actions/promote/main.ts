@@ -43,7 +43,7 @@ export function run(): Promise<void> {
     if (inputs.built) {
       if (inputs.images.length > 0) throw new UserError("give either 'built' or 'images', not both");
       const fromBuild = requestsFromBuild(inputs.built);
-      for (const line of fromBuild.leftOut) core.warning(line);
+      for (const n of fromBuild.notPromoted) core.warning(`${n.name}: not promoted (${n.reason})`);
       notPromoted = fromBuild.notPromoted;
       requests = fromBuild.requests;
       if (requests.length === 0) {
