@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RegistryClient } from '../systems/registry/client.js';
-import { parseManifest, type ImageConfig } from '../systems/registry/types.js';
+import type { ImageConfig } from '../systems/registry/types.js';
 import { formatReference, parseReference, withDefaultTag, parseRepository } from '../systems/registry/reference.js';
 import { fetchRepository, resolveCommit } from '../systems/git/index.js';
 import { branchSlug, destinationRepository, promotionTags } from '../pipeline/tags.js';
@@ -82,20 +82,11 @@ export async function localTemplateRepo(repo: TemplateRepo, ref: string | undefi
   return { repo, ...(commit ? { commit } : {}), dispose: async () => undefined };
 }
 
-/** The image config of a manifest (picking this platform's entry from an index). */
+/** The image config of a manifest (this platform's entry of an index). */
 async function configOf(client: RegistryClient, repository: string, digest: string): Promise<ImageConfig> {
   const repo = parseRepository(repository);
-  const top = await client.requireManifest(repo, digest);
-  let parsed = parseManifest(top);
-  if (parsed.kind === 'index') {
-    const arch = process.arch === 'x64' ? 'amd64' : process.arch;
-    const entries = parsed.index.manifests.filter((m) => m.platform?.os !== 'unknown');
-    const chosen = entries.find((m) => m.platform?.os === 'linux' && m.platform.architecture === arch) ?? entries[0];
-    if (!chosen) throw new UserError(`${repository}@${digest} is an empty index`);
-    parsed = parseManifest(await client.requireManifest(repo, chosen.digest));
-    if (parsed.kind !== 'image') throw new UserError(`${repository}@${chosen.digest}: nested indexes are not supported`);
-  }
-  return JSON.parse((await client.getBlobBytes(repo, parsed.image.config.digest)).toString('utf8')) as ImageConfig;
+  const { image } = await client.imageFor(repo, await client.requireManifest(repo, digest));
+  return client.imageConfig(repo, image);
 }
 
 /** Looks up `repository:tag` (first tag that exists) and reads its digest and user. */

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { UserError } from '../lib/errors.js';
 import { mapLimit } from '../lib/concurrency.js';
 import { formatRepository, type RegistryClient, type RepositoryName } from '../systems/registry/client.js';
-import { parseManifest, type Descriptor, type ImageConfig, type ImageManifest } from '../systems/registry/types.js';
+import type { Descriptor, ImageConfig } from '../systems/registry/types.js';
 import { TarReader } from './tar.js';
 
 // ---------- the file tree (pure) ----------
@@ -226,10 +226,6 @@ export interface MinimumsReport {
   rules: RuleResult[];
 }
 
-function goArch(): string {
-  return process.arch === 'x64' ? 'amd64' : process.arch === 'ia32' ? '386' : process.arch;
-}
-
 async function readLayer(client: RegistryClient, repo: RepositoryName, layer: Descriptor): Promise<{ entries: TreeEntry[]; passwd?: string }> {
   if (/zstd/.test(layer.mediaType)) throw new UserError(`layer ${layer.digest} is zstd-compressed, which check-image cannot read yet`);
   const blob = await client.getBlob(repo, layer.digest);
@@ -256,28 +252,15 @@ async function readLayer(client: RegistryClient, repo: RepositoryName, layer: De
 }
 
 /** Picks the image manifest for a platform from an index (default: this machine's, linux). */
-async function imageManifest(client: RegistryClient, repo: RepositoryName, reference: string, platform?: string): Promise<{ manifest: ImageManifest; digest: string; platform?: string }> {
-  const top = await client.requireManifest(repo, reference);
-  const parsed = parseManifest(top);
-  if (parsed.kind === 'image') return { manifest: parsed.image, digest: top.digest };
-  const [os, arch] = (platform ?? `linux/${goArch()}`).split('/');
-  const candidates = parsed.index.manifests.filter((m) => m.platform?.os !== 'unknown');
-  const chosen = candidates.find((m) => m.platform?.os === os && m.platform?.architecture === arch) ?? candidates.find((m) => m.platform?.os === os) ?? candidates[0];
-  if (!chosen) throw new UserError(`${formatRepository(repo)}:${reference} is an empty index`);
-  const child = await client.requireManifest(repo, chosen.digest);
-  const childParsed = parseManifest(child);
-  if (childParsed.kind !== 'image') throw new UserError(`${formatRepository(repo)}@${chosen.digest}: nested indexes are not supported`);
-  return { manifest: childParsed.image, digest: top.digest, platform: chosen.platform ? `${chosen.platform.os}/${chosen.platform.architecture}` : undefined };
-}
-
 /** Reads an image from the registry and checks the minimums, rule by rule. */
 export async function checkImageMinimums(client: RegistryClient, repo: RepositoryName, reference: string, options: { profile?: MinimumsProfile; platform?: string } = {}): Promise<MinimumsReport> {
-  const { manifest, digest, platform } = await imageManifest(client, repo, reference, options.platform);
+  const top = await client.requireManifest(repo, reference);
+  const { image: manifest, platform } = await client.imageFor(repo, top, options.platform);
+  const digest = top.digest;
   // The config and the layers are fetched together; the layers are applied in order. node:zlib
   // loads while they are on their way.
   if (manifest.layers.some((l) => /gzip/.test(l.mediaType))) setImmediate(() => process.getBuiltinModule('node:zlib'));
-  const [configBytes, layers] = await Promise.all([client.getBlobBytes(repo, manifest.config.digest), mapLimit(manifest.layers, 4, (layer) => readLayer(client, repo, layer))]);
-  const config = JSON.parse(configBytes.toString('utf8')) as ImageConfig;
+  const [config, layers] = await Promise.all([client.imageConfig(repo, manifest), mapLimit(manifest.layers, 4, (layer) => readLayer(client, repo, layer))]);
   const tree = new LayeredTree();
   let passwd: string | undefined;
   for (const { entries, passwd: layerPasswd } of layers) {

@@ -5,7 +5,8 @@ import { repositoryScope } from './auth.js';
 import { RegistryBlobs } from './blobs.js';
 import { DIGEST_HEADER, RegistryError, formatRepository, header, sha256, type RepositoryName } from './http.js';
 import { discardBody, readBody } from './transport.js';
-import { MANIFEST_MEDIA_TYPES, parseManifest, type ImageConfig, type ManifestBytes } from './types.js';
+import { MANIFEST_MEDIA_TYPES, parseManifest, type ImageConfig, type ImageManifest, type ManifestBytes } from './types.js';
+import { UserError } from '../../lib/errors.js';
 import { parseReference } from './reference.js';
 
 export { RegistryError, formatRepository, sha256, type RepositoryName } from './http.js';
@@ -54,6 +55,28 @@ export class RegistryClient extends RegistryBlobs {
   }
 
   /**
+   * The image manifest of `top` for a platform (`os/arch`; default this machine's, linux): `top`
+   * itself when it is an image, else its index entry for that platform, else one for the same
+   * OS, else the first (attestation entries, os `unknown`, never).
+   */
+  async imageFor(repo: RepositoryName, top: ManifestBytes, platform?: string): Promise<{ image: ImageManifest; platform?: string }> {
+    const parsed = parseManifest(top);
+    if (parsed.kind === 'image') return { image: parsed.image };
+    const [os, arch] = (platform ?? `linux/${goArch()}`).split('/');
+    const candidates = parsed.index.manifests.filter((m) => m.platform?.os !== 'unknown');
+    const chosen = candidates.find((m) => m.platform?.os === os && m.platform?.architecture === arch) ?? candidates.find((m) => m.platform?.os === os) ?? candidates[0];
+    if (!chosen) throw new UserError(`${formatRepository(repo)}@${top.digest} is an empty index`);
+    const child = parseManifest(await this.requireManifest(repo, chosen.digest));
+    if (child.kind !== 'image') throw new UserError(`${formatRepository(repo)}@${chosen.digest}: nested indexes are not supported`);
+    return { image: child.image, ...(chosen.platform ? { platform: `${chosen.platform.os}/${chosen.platform.architecture}` } : {}) };
+  }
+
+  /** The config of an image manifest (its config blob, digest checked). */
+  async imageConfig(repo: RepositoryName, image: ImageManifest): Promise<ImageConfig> {
+    return JSON.parse((await this.getBlobBytes(repo, image.config.digest)).toString('utf8')) as ImageConfig;
+  }
+
+  /**
    * The labels of the image at `reference` (a tag or digest) and its manifest digest; undefined
    * when nothing is there. For an index, the first image's: every platform of one build carries
    * the same labels.
@@ -69,7 +92,7 @@ export class RegistryClient extends RegistryBlobs {
       parsed = parseManifest(child);
     }
     if (parsed.kind !== 'image') return { digest: manifest.digest, labels: {} };
-    const config = JSON.parse((await this.getBlobBytes(repo, parsed.image.config.digest)).toString('utf8')) as ImageConfig;
+    const config = await this.imageConfig(repo, parsed.image);
     return { digest: manifest.digest, labels: config.config?.Labels ?? {} };
   }
 
@@ -183,4 +206,9 @@ function mediaTypeOf(bytes: Buffer): string {
   } catch {
     return 'application/octet-stream';
   }
+}
+
+/** This machine's architecture as OCI platforms name it (x64 is amd64). */
+function goArch(): string {
+  return process.arch === 'x64' ? 'amd64' : process.arch === 'ia32' ? '386' : process.arch;
 }
