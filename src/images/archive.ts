@@ -15,7 +15,6 @@ import { join, posix } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { once } from 'node:events';
-import { createGunzip } from 'node:zlib';
 import { UserError, describeError } from '../lib/errors.js';
 import { formatRepository, sha256, type RegistryClient, type RepositoryName, type UploadResult } from '../systems/registry/client.js';
 import { mapLimit } from '../lib/concurrency.js';
@@ -88,7 +87,8 @@ async function tarSource(file: string): Promise<ArchiveSource> {
       while (waits.length) await waits.shift();
     };
     try {
-      await (gzipped ? pipeline(createReadStream(file), createGunzip(), read) : pipeline(createReadStream(file), read));
+      // node:zlib loads only for a gzip'd archive.
+      await (gzipped ? pipeline(createReadStream(file), process.getBuiltinModule('node:zlib').createGunzip(), read) : pipeline(createReadStream(file), read));
     } catch (err) {
       if (err instanceof UserError) throw err;
       throw new UserError(`${file}: not a readable tar${gzipped ? '.gz' : ''} archive (${describeError(err)})`);
