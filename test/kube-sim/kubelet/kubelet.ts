@@ -8,8 +8,8 @@
 // Faults the tests trigger: unpullable images (ErrImagePull -> ImagePullBackOff), OOMKilled below a
 // memory-limit threshold, eviction. The deployment controller marks rollouts available.
 // Known limit: Debian's buildah 1.28 now and then drops what a short-lived `buildah run --isolation
-// chroot` process wrote (its exit status still arrives): about 1 in 120 runs, three at a time,
-// under load. A test that reads such a container's output can then see it empty.
+// chroot` process wrote (its exit status still arrives): 3 of 570 runs with `--user 1000`, three
+// at a time, under load. A test that reads such a container's output can then see it empty.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
