@@ -251,7 +251,6 @@ async function readLayer(client: RegistryClient, repo: RepositoryName, layer: De
   return { entries, passwd: passwd && Buffer.concat(passwd).toString('utf8') };
 }
 
-/** Picks the image manifest for a platform from an index (default: this machine's, linux). */
 /** Reads an image from the registry and checks the minimums, rule by rule. */
 export async function checkImageMinimums(client: RegistryClient, repo: RepositoryName, reference: string, options: { profile?: MinimumsProfile; platform?: string } = {}): Promise<MinimumsReport> {
   const top = await client.requireManifest(repo, reference);

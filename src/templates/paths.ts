@@ -1,5 +1,5 @@
-// Where a path really is: the one "inside the repository?" rule for templates, Dockerfiles,
-// template folders and contexts, with symlinks followed.
+// Where a path really is: the one "inside the repository?" rule for template folders, templates,
+// Dockerfiles and the paths templates name, with symlinks followed.
 import { realpathSync } from 'node:fs';
 import { sep } from 'node:path';
 
