@@ -1,6 +1,6 @@
 // Image minimums (P2): what an image must contain to be a Coder base image, read from the
-// image itself in the registry without running it. The layers are streamed in order and
-// replayed as a file tree (headers only), honouring whiteouts (`.wh.<name>` deletes a lower
+// image itself in the registry without running it. The layers (small ones read whole, large
+// ones streamed) are replayed in order as a file tree (headers only), honouring whiteouts (`.wh.<name>` deletes a lower
 // file, `.wh..wh..opq` hides a lower directory's contents), then the rules look up paths
 // through symlinks (e.g. /bin/sh -> busybox, /bin -> usr/bin).
 import { posix } from 'node:path';
@@ -226,9 +226,28 @@ export interface MinimumsReport {
   rules: RuleResult[];
 }
 
-async function readLayer(client: RegistryClient, repo: RepositoryName, layer: Descriptor): Promise<{ entries: TreeEntry[]; passwd?: string }> {
+/** A gzip'd layer up to this size (compressed) is read whole; a larger one is streamed. */
+const WHOLE_LAYER_LIMIT = 8 * 1024 * 1024;
+/** ...and gunzipped whole only up to this size, so a small layer that inflates hugely is streamed. */
+const WHOLE_LAYER_INFLATED_LIMIT = 64 * 1024 * 1024;
+
+/** A small gzip'd layer's tar, or undefined when it inflates past the limit (then it is streamed). */
+async function wholeLayer(client: RegistryClient, repo: RepositoryName, layer: Descriptor): Promise<Buffer | undefined> {
+  const compressed = await client.getBlobBytes(repo, layer.digest, layer.size);
+  try {
+    // One output buffer the size gzip's trailer gives (ISIZE): fresh memory is slow to touch
+    // on a VM, and the default 16 KB pieces are copied again into one buffer at the end.
+    const inflated = compressed.length >= 4 ? compressed.readUInt32LE(compressed.length - 4) : 0;
+    const chunkSize = Math.min(Math.max(inflated + 1, 64 * 1024), WHOLE_LAYER_INFLATED_LIMIT);
+    return process.getBuiltinModule('node:zlib').gunzipSync(compressed, { chunkSize, maxOutputLength: WHOLE_LAYER_INFLATED_LIMIT });
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return undefined;
+    throw err;
+  }
+}
+
+async function readLayer(client: RegistryClient, repo: RepositoryName, layer: Descriptor, wholeLimit: number): Promise<{ entries: TreeEntry[]; passwd?: string }> {
   if (/zstd/.test(layer.mediaType)) throw new UserError(`layer ${layer.digest} is zstd-compressed, which check-image cannot read yet`);
-  const blob = await client.getBlob(repo, layer.digest);
   const entries: TreeEntry[] = [];
   let passwd: Buffer[] | undefined;
   const gzip = /gzip/.test(layer.mediaType);
@@ -243,7 +262,17 @@ async function readLayer(client: RegistryClient, repo: RepositoryName, layer: De
     reader.end();
   };
   try {
-    await (gzip ? pipeline(blob, process.getBuiltinModule('node:zlib').createGunzip(), read) : pipeline(blob, read));
+    if (gzip && layer.size <= wholeLimit) {
+      // A small layer is fetched whole and gunzipped in one call: a gunzip stream hands every
+      // 16 KB to the thread pool and back, which for a few MB costs twice the inflating itself.
+      const whole = await wholeLayer(client, repo, layer);
+      if (whole) {
+        reader.write(whole);
+        reader.end();
+        return { entries, passwd: passwd && Buffer.concat(passwd).toString('utf8') };
+      }
+    }
+    await (gzip ? pipeline(await client.getBlob(repo, layer.digest), process.getBuiltinModule('node:zlib').createGunzip(), read) : pipeline(await client.getBlob(repo, layer.digest), read));
   } catch (err) {
     if (err instanceof UserError) throw err;
     throw new UserError(`layer ${layer.digest} of ${formatRepository(repo)} is not a readable tar${gzip ? '.gz' : ''}: ${(err as Error).message}`);
@@ -252,14 +281,19 @@ async function readLayer(client: RegistryClient, repo: RepositoryName, layer: De
 }
 
 /** Reads an image from the registry and checks the minimums, rule by rule. */
-export async function checkImageMinimums(client: RegistryClient, repo: RepositoryName, reference: string, options: { profile?: MinimumsProfile; platform?: string } = {}): Promise<MinimumsReport> {
+export async function checkImageMinimums(
+  client: RegistryClient,
+  repo: RepositoryName,
+  reference: string,
+  options: { profile?: MinimumsProfile; platform?: string; /** gzip'd layers up to this size are read whole (default 8 MiB); 0 streams every layer. */ wholeLayerLimit?: number } = {},
+): Promise<MinimumsReport> {
   const top = await client.requireManifest(repo, reference);
   const { image: manifest, platform } = await client.imageFor(repo, top, options.platform);
   const digest = top.digest;
   // The config and the layers are fetched together; the layers are applied in order. node:zlib
   // loads while they are on their way.
   if (manifest.layers.some((l) => /gzip/.test(l.mediaType))) setImmediate(() => process.getBuiltinModule('node:zlib'));
-  const [config, layers] = await Promise.all([client.imageConfig(repo, manifest), mapLimit(manifest.layers, 4, (layer) => readLayer(client, repo, layer))]);
+  const [config, layers] = await Promise.all([client.imageConfig(repo, manifest), mapLimit(manifest.layers, 4, (layer) => readLayer(client, repo, layer, options.wholeLayerLimit ?? WHOLE_LAYER_LIMIT))]);
   const tree = new LayeredTree();
   let passwd: string | undefined;
   for (const { entries, passwd: layerPasswd } of layers) {

@@ -69,6 +69,18 @@ test('a file deleted by a later layer (whiteout) is absent', async () => {
   expect(verdicts(report.rules)).toEqual({ shell: true, 'download-tool': true, git: false, 'ca-certificates': true, 'non-root-user': true });
 });
 
+test('layers streamed (over the whole-layer limit) give the same reports as layers read whole', async () => {
+  for (const [name, tag] of [
+    ['min/busybox', 'root'],
+    ['min/full', 'latest'],
+    ['min/deleted', 'latest'],
+  ] as const) {
+    const whole = await checkImageMinimums(client, repo(name), tag);
+    const streamed = await checkImageMinimums(client, repo(name), tag, { wholeLayerLimit: 0 });
+    expect(streamed).toEqual(whole);
+  }
+});
+
 test('CLI: text and JSON reports, exit 1 when a rule fails, clear errors', async () => {
   const out: string[] = [];
   const err: string[] = [];
