@@ -3,6 +3,8 @@
 // `write`, each entry's header and data come out through the visitor, synchronously, so a caller
 // reads a file, a gunzip stream or an HTTP body at its own pace and hashes or keeps what it wants.
 // It replaces a general streaming extractor whose per-entry streams cost more than the reading.
+// The header parsing is exported on its own (parseTarHeader, applyTarMetadata) for a reader
+// that seeks from header to header in a plain tar file instead (archive.ts).
 
 export type TarEntryType = 'file' | 'directory' | 'symlink' | 'link' | 'other';
 
@@ -82,6 +84,74 @@ function paxRecords(data: Buffer): Record<string, string> {
   return records;
 }
 
+export const TAR_BLOCK = BLOCK;
+
+/** Bytes after an entry's `size` data bytes up to the next header. */
+export function tarPadding(size: number): number {
+  return (BLOCK - (size % BLOCK)) % BLOCK;
+}
+
+/** What PAX 'x' and GNU 'L'/'K' entries say about the next header. */
+export interface TarOverrides {
+  path?: string;
+  linkpath?: string;
+  size?: number;
+}
+
+/**
+ * One 512-byte header block: the end of the archive (a zero block), a metadata entry whose
+ * `size` bytes of data are for `applyTarMetadata` (PAX 'x', GNU 'L'/'K'), a PAX global header to
+ * skip ('g'), or an entry, with `overrides` (from the metadata entries before it) applied.
+ * Throws a TarFormatError when the block is not a tar header.
+ */
+export function parseTarHeader(block: Buffer, overrides: TarOverrides): { kind: 'end' } | { kind: 'metadata'; flag: string; size: number } | { kind: 'global'; size: number } | { kind: 'entry'; header: TarHeader } {
+  if (block.every((b) => b === 0)) {
+    // The end-of-archive marker (two zero blocks; the first is enough to stop). An empty
+    // layer is just that: docker's empty layer is 1024 zero bytes.
+    return { kind: 'end' };
+  }
+  if (!checksumMatches(block)) throw new TarFormatError('invalid tar header (bad checksum): not a tar, or still compressed');
+  const flag = String.fromCharCode(block[156]!);
+  const size = number(block, 124, 12);
+  if (flag === 'x' || flag === 'L' || flag === 'K') return { kind: 'metadata', flag, size };
+  // Global PAX headers (a comment, a default mtime) change nothing read here.
+  if (flag === 'g') return { kind: 'global', size };
+  const magic = block.toString('latin1', 257, 263);
+  let name = text(block, 0, 100);
+  // POSIX ustar splits long names into prefix/name; GNU ('ustar  ') uses those bytes for times.
+  if (magic === 'ustar\0') {
+    const prefix = text(block, 345, 155);
+    if (prefix) name = `${prefix}/${name}`;
+  }
+  const type: TarEntryType = TYPES[flag] ?? 'other';
+  const linkname = overrides.linkpath ?? text(block, 157, 100);
+  return {
+    kind: 'entry',
+    header: {
+      name: overrides.path ?? name,
+      type,
+      ...(linkname ? { linkname } : {}),
+      mode: number(block, 100, 8),
+      // Directories and links carry no data whatever their size field says.
+      size: type === 'directory' || type === 'symlink' || type === 'link' ? 0 : (overrides.size ?? size),
+    },
+  };
+}
+
+/** Records what a metadata entry's data (`flag` 'x', 'L' or 'K') says in `overrides`. */
+export function applyTarMetadata(flag: string, data: Buffer, overrides: TarOverrides): void {
+  if (flag === 'x') {
+    const records = paxRecords(data);
+    if (records.path !== undefined) overrides.path = records.path;
+    if (records.linkpath !== undefined) overrides.linkpath = records.linkpath;
+    if (records.size !== undefined) overrides.size = Number(records.size);
+  } else {
+    const value = data.toString('utf8').replace(/\0+$/, '');
+    if (flag === 'L') overrides.path = value;
+    else overrides.linkpath = value;
+  }
+}
+
 /**
  * Reads a tar fed in chunks of any size. `visit` sees every entry that is a file, directory or
  * link (PAX and GNU metadata entries are applied, not shown) and says where its data goes.
@@ -96,7 +166,7 @@ export class TarReader {
   private sink: TarEntrySink | undefined;
   /** Metadata entries (PAX 'x', GNU 'L'/'K') being collected, applied to the next header. */
   private meta: { kind: string; chunks: Buffer[] } | undefined;
-  private pending: { path?: string; linkpath?: string; size?: number } = {};
+  private pending: TarOverrides = {};
   private finished = false;
 
   constructor(private readonly visit: (header: TarHeader) => TarEntrySink | undefined) {}
@@ -135,52 +205,25 @@ export class TarReader {
   }
 
   private readHeader(): void {
-    const block = this.header;
-    if (block.every((b) => b === 0)) {
-      // The end-of-archive marker (two zero blocks; the first is enough to stop). An empty
-      // layer is just that: docker's empty layer is 1024 zero bytes.
+    const parsed = parseTarHeader(this.header, this.pending);
+    if (parsed.kind === 'end') {
       this.finished = true;
-      return;
-    }
-    if (!checksumMatches(block)) throw new TarFormatError('invalid tar header (bad checksum): not a tar, or still compressed');
-    const flag = String.fromCharCode(block[156]!);
-    const size = number(block, 124, 12);
-    if (flag === 'x' || flag === 'L' || flag === 'K') {
-      this.meta = { kind: flag, chunks: [] };
-      this.begin(size);
-      return;
-    }
-    if (flag === 'g') {
-      // Global PAX headers (a comment, a default mtime) change nothing read here.
+    } else if (parsed.kind === 'metadata') {
+      this.meta = { kind: parsed.flag, chunks: [] };
+      this.begin(parsed.size);
+    } else if (parsed.kind === 'global') {
       this.sink = undefined;
-      this.begin(size);
-      return;
+      this.begin(parsed.size);
+    } else {
+      this.pending = {};
+      this.sink = this.visit(parsed.header);
+      this.begin(parsed.header.size);
     }
-    const magic = block.toString('latin1', 257, 263);
-    let name = text(block, 0, 100);
-    // POSIX ustar splits long names into prefix/name; GNU ('ustar  ') uses those bytes for times.
-    if (magic === 'ustar\0') {
-      const prefix = text(block, 345, 155);
-      if (prefix) name = `${prefix}/${name}`;
-    }
-    const type: TarEntryType = TYPES[flag] ?? 'other';
-    const linkname = this.pending.linkpath ?? text(block, 157, 100);
-    const header: TarHeader = {
-      name: this.pending.path ?? name,
-      type,
-      ...(linkname ? { linkname } : {}),
-      mode: number(block, 100, 8),
-      // Directories and links carry no data whatever their size field says.
-      size: type === 'directory' || type === 'symlink' || type === 'link' ? 0 : (this.pending.size ?? size),
-    };
-    this.pending = {};
-    this.sink = this.visit(header);
-    this.begin(header.size);
   }
 
   private begin(size: number): void {
     this.remaining = size;
-    this.padding = (BLOCK - (size % BLOCK)) % BLOCK;
+    this.padding = tarPadding(size);
     if (size === 0) this.entryDone();
   }
 
@@ -193,16 +236,6 @@ export class TarReader {
       return;
     }
     this.meta = undefined;
-    const data = Buffer.concat(meta.chunks);
-    if (meta.kind === 'x') {
-      const records = paxRecords(data);
-      if (records.path !== undefined) this.pending.path = records.path;
-      if (records.linkpath !== undefined) this.pending.linkpath = records.linkpath;
-      if (records.size !== undefined) this.pending.size = Number(records.size);
-    } else {
-      const value = data.toString('utf8').replace(/\0+$/, '');
-      if (meta.kind === 'L') this.pending.path = value;
-      else this.pending.linkpath = value;
-    }
+    applyTarMetadata(meta.kind, Buffer.concat(meta.chunks), this.pending);
   }
 }
