@@ -1,5 +1,6 @@
 // coder/build-image@v1: validate, plan, build in graph order, push, smoke-test.
 import * as core from '@actions/core';
+import { writeSummary } from '../../github/summary.js';
 import { runAction } from '../../github/run.js';
 import { credentialsInput, keyValueInput, listInput, registryInput, templatesDir } from '../../github/inputs.js';
 import { runPipeline, type ImageSelection } from '../../pipeline/pipeline.js';
@@ -96,7 +97,7 @@ export function run(): Promise<void> {
       await builder.cleanup();
     }
     core.setOutput('images', JSON.stringify(imagesOutput(result)));
-    await core.summary.addRaw(summaryMarkdown(result)).write();
+    writeSummary(core.summary.addRaw(summaryMarkdown(result)));
     if (!result.ok) {
       const bad = Object.values(result.images).filter((r) => r.status !== 'built' && r.status !== 'reused');
       throw new UserError(`${bad.length} image(s) did not build: ${bad.map((r) => `${r.name} (${r.status})`).join(', ')}`);

@@ -1,5 +1,6 @@
 // actions/check-image: the image minimums (P2), read from the image in the registry.
 import * as core from '@actions/core';
+import { writeSummary } from '../../github/summary.js';
 import { printForeign } from '../../github/foreign.js';
 import { runAction } from '../../github/run.js';
 import { credentialsInput, listInput } from '../../github/inputs.js';
@@ -35,7 +36,7 @@ export function run(): Promise<void> {
     }
     core.setOutput('report', JSON.stringify(reports));
     core.setOutput('passed', String(reports.every((r) => r.passed)));
-    await core.summary.addRaw(summary(reports)).write();
+    writeSummary(core.summary.addRaw(summary(reports)));
     const failed = reports.filter((r) => !r.passed);
     if (failed.length) {
       throw new UserError(

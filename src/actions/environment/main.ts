@@ -1,5 +1,6 @@
 // actions/environment: build and deploy an environment on request (E1, E2), its status, or down.
 import * as core from '@actions/core';
+import { writeSummary } from '../../github/summary.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -105,7 +106,7 @@ export function run(): Promise<void> {
       }
       core.info(result.text.trimEnd());
       const summary = result.status ? statusMarkdown(result.status) : `### Environment ${inputs.environment}\n\n${result.text}`;
-      await core.summary.addRaw(summary).write();
+      writeSummary(core.summary.addRaw(summary));
       // `status` reports whatever it finds; `up` fails the step unless the environment is ready.
       if (!result.ok && inputs.operation !== 'status')
         throw new UserError(result.status ? `${inputs.environment}: ${result.status.reason ?? result.status.state}: ${result.status.message}` : `${inputs.environment}: ${inputs.operation} failed`);

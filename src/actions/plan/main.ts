@@ -1,5 +1,6 @@
 // actions/plan: build order, levels and a strategy.matrix; the graph in the job summary.
 import * as core from '@actions/core';
+import { writeSummary } from '../../github/summary.js';
 import { createPlan, InvalidTemplatesError } from '../../plan/index.js';
 import { planMatrices, planSummaryMarkdown, planToJson } from '../../plan/format.js';
 import { annotationPrefix, keyValueInput, listInput, registryInput, templatesDir } from '../../github/inputs.js';
@@ -45,6 +46,6 @@ export function run(): Promise<void> {
     core.setOutput('has-images', plan.order.length > 0);
     core.setOutput('plan', JSON.stringify(planToJson(plan)));
     core.setOutput('empty', plan.order.length === 0);
-    await core.summary.addRaw(planSummaryMarkdown(plan, prefix)).write();
+    writeSummary(core.summary.addRaw(planSummaryMarkdown(plan, prefix)));
   });
 }

@@ -1,5 +1,6 @@
 // actions/promote: move target tags to the tested digests, all or nothing (P3).
 import * as core from '@actions/core';
+import { writeSummary } from '../../github/summary.js';
 import { runAction } from '../../github/run.js';
 import { builtInput, credentialsInput, listInput } from '../../github/inputs.js';
 import { promote, promotionSummaryMarkdown, requestsFromBuild, requestsFromReferences, type BuiltImage, type NotPromoted, type PromotionRequest } from '../../promote/promote.js';
@@ -48,7 +49,7 @@ export function run(): Promise<void> {
       requests = fromBuild.requests;
       if (requests.length === 0) {
         core.info('nothing to promote: no image in the build output passed its tests');
-        await core.summary.addRaw(promotionSummaryMarkdown(undefined, notPromoted)).write();
+        writeSummary(core.summary.addRaw(promotionSummaryMarkdown(undefined, notPromoted)));
         return;
       }
     } else requests = requestsFromReferences(inputs.images, inputs, { source: "input 'images'", fromOrDigest: "set 'from' or 'digest'" });
@@ -62,7 +63,7 @@ export function run(): Promise<void> {
     core.setOutput('result', JSON.stringify(report));
     core.setOutput('previous-digests', JSON.stringify(previous));
     core.setOutput('rollback', report.rollback.join('\n'));
-    await core.summary.addRaw(promotionSummaryMarkdown(report, notPromoted)).write();
+    writeSummary(core.summary.addRaw(promotionSummaryMarkdown(report, notPromoted)));
     if (report.rollback.length) core.info(`To roll back:\n${report.rollback.join('\n')}`);
   });
 }

@@ -1,5 +1,6 @@
 // actions/push-archive: push a docker-archive or OCI layout built elsewhere (P4).
 import * as core from '@actions/core';
+import { writeSummary } from '../../github/summary.js';
 import { foreignOutput } from '../../github/foreign.js';
 import { resolve } from 'node:path';
 import { runAction } from '../../github/run.js';
@@ -38,6 +39,6 @@ export function run(): Promise<void> {
     const reference = `${inputs.image.registry}/${inputs.image.repository}:${tag}@${result.digest}`;
     core.setOutput('digest', result.digest);
     core.setOutput('reference', reference);
-    await core.summary.addRaw(`## Archive pushed\n\n\`${reference}\` (${result.format}): ${result.blobs.uploaded} blobs uploaded, ${result.blobs.exists} already there.\n`).write();
+    writeSummary(core.summary.addRaw(`## Archive pushed\n\n\`${reference}\` (${result.format}): ${result.blobs.uploaded} blobs uploaded, ${result.blobs.exists} already there.\n`));
   });
 }

@@ -46,7 +46,9 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
     const child = process.getBuiltinModule('node:child_process').spawn(command, args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      // No stdin pipe unless there is input: /dev/null reads as empty too, and a pipe costs a
+      // socket to create and close.
+      stdio: [options.input !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       detached: true,
     });
     const tail: string[] = [];
@@ -92,13 +94,15 @@ export function exec(command: string, args: readonly string[], options: ExecOpti
     };
     const out = lines('stdout');
     const err = lines('stderr');
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
       if (stdout.length < MAX_STDOUT) stdout += chunk;
       out.push(chunk);
     });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => err.push(chunk));
-    child.stdin.on('error', () => undefined); // the command may exit without reading stdin
-    child.stdin.end(options.input ?? '');
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => err.push(chunk));
+    if (options.input !== undefined) {
+      child.stdin!.on('error', () => undefined); // the command may exit without reading stdin
+      child.stdin!.end(options.input);
+    }
 
     child.once('error', (error: NodeJS.ErrnoException) => {
       signal?.removeEventListener('abort', onAbort);
