@@ -90,6 +90,21 @@ test('v7 format: short names only, types from the flag', () => {
   expect(contents.get('one-block')).toEqual(files['one-block']);
 });
 
+test('octal fields with leading spaces and a checksum summed as signed bytes (old tars) are read', () => {
+  execFileSync('tar', ['-C', join(dir, 'src'), '--format=v7', '-cf', join(dir, 'old.tar'), 'etc/passwd']);
+  const bytes = readFileSync(join(dir, 'old.tar'));
+  const header = bytes.subarray(0, 512);
+  header.fill(0, 0, 100).write('r\u00e9sum\u00e9.txt', 0, 'utf8'); // bytes of 0x80 and over
+  header.write('   644 \0', 100, 'latin1');
+  header.write('        ', 148, 'latin1');
+  let signed = 0;
+  for (const b of header) signed += (b << 24) >> 24;
+  header.write(`${signed.toString(8).padStart(6, '0')}\0 `, 148, 'latin1');
+  const { headers, contents } = read(bytes, 512);
+  expect(headers[0]).toMatchObject({ name: 'r\u00e9sum\u00e9.txt', type: 'file', mode: 0o644, size: files['etc/passwd']!.length });
+  expect(contents.get('r\u00e9sum\u00e9.txt')).toEqual(files['etc/passwd']);
+});
+
 test("an empty archive (docker's empty layer: two zero blocks) has no entries and is no error", () => {
   expect(read(Buffer.alloc(1024), 100).headers).toEqual([]);
 });

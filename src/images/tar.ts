@@ -26,6 +26,7 @@ export interface TarEntrySink {
 export class TarFormatError extends Error {}
 
 const BLOCK = 512;
+const ZERO_BLOCK = Buffer.alloc(BLOCK);
 
 function text(block: Buffer, start: number, length: number): string {
   const end = block.indexOf(0, start);
@@ -39,6 +40,19 @@ function number(block: Buffer, start: number, length: number): number {
     for (let i = start + 1; i < start + length; i++) value = value * 256 + block[i]!;
     return value;
   }
+  // The usual field, digits then NUL/space padding, read from the bytes (every header has
+  // three); anything else takes the general path below, which also words the error.
+  const end = start + length;
+  let at = start;
+  let value = 0;
+  for (; at < end; at++) {
+    const c = block[at]!;
+    if (c < 0x30 || c > 0x37) break;
+    value = value * 8 + (c - 0x30);
+  }
+  let padding = at;
+  while (padding < end && (block[padding] === 0 || block[padding] === 0x20)) padding++;
+  if (padding === end) return value;
   const digits = block
     .toString('latin1', start, start + length)
     .replace(/[\0 ]+$/, '')
@@ -57,13 +71,13 @@ function checksumMatches(block: Buffer): boolean {
     return false;
   }
   let unsigned = 8 * 0x20;
-  let signed = 8 * 0x20;
-  for (let i = 0; i < BLOCK; i++) {
-    if (i >= 148 && i < 156) continue;
-    unsigned += block[i]!;
-    signed += (block[i]! << 24) >> 24;
-  }
-  return stored === unsigned || stored === signed;
+  for (let i = 0; i < 148; i++) unsigned += block[i]!;
+  for (let i = 156; i < BLOCK; i++) unsigned += block[i]!;
+  if (stored === unsigned) return true;
+  // Old tars summed the bytes as signed: each byte of 0x80 or more counted 256 less.
+  let high = 0;
+  for (let i = 0; i < BLOCK; i++) if ((i < 148 || i >= 156) && block[i]! >= 0x80) high++;
+  return stored === unsigned - 256 * high;
 }
 
 const TYPES: Record<string, TarEntryType> = { '0': 'file', '\0': 'file', '7': 'file', '1': 'link', '2': 'symlink', '5': 'directory' };
@@ -105,7 +119,7 @@ export interface TarOverrides {
  * Throws a TarFormatError when the block is not a tar header.
  */
 export function parseTarHeader(block: Buffer, overrides: TarOverrides): { kind: 'end' } | { kind: 'metadata'; flag: string; size: number } | { kind: 'global'; size: number } | { kind: 'entry'; header: TarHeader } {
-  if (block.every((b) => b === 0)) {
+  if (block[0] === 0 && block.equals(ZERO_BLOCK)) {
     // The end-of-archive marker (two zero blocks; the first is enough to stop). An empty
     // layer is just that: docker's empty layer is 1024 zero bytes.
     return { kind: 'end' };
