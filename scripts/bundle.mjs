@@ -116,6 +116,7 @@ const LAZY_CRYPTO = Object.fromEntries(
 );
 const RANDOM_UUID = `import { closeSync, openSync, readSync } from 'node:fs';
 export function randomUUID() {
+  if (loaded) return loaded.randomUUID(); // node:crypto is there already (a digest was taken)
   let bytes;
   try {
     const fd = openSync('/dev/urandom', 'r');
