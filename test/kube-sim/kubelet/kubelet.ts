@@ -9,9 +9,11 @@
 // memory-limit threshold, eviction. The deployment controller marks rollouts available.
 // Known limit: Debian's buildah 1.28 now and then drops what a short-lived `buildah run --isolation
 // chroot` process wrote (its exit status still arrives): 3 of 570 runs with `--user 1000`, three
-// at a time, under load. A test that reads such a container's output can then see it empty.
+// at a time, under load. So where the image has /bin/sh, a container's command and an exec run
+// under a shell that waits 0.1 s after the command exits before passing on its status (see
+// `lingering`); a container without a shell runs as it is.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { emulateKaniko } from './kaniko.js';
 import { recordEvent } from '../controllers/events.js';
@@ -68,6 +70,8 @@ interface ContainerRuntime {
   state: 'waiting' | 'running' | 'terminated';
   terminationFile: string;
   rootDir: string;
+  /** Whether the image has /bin/sh, so that commands can run `lingering`. */
+  shell?: boolean;
   /** Processes started in this container by exec. */
   execs: Set<ChildProcess>;
   /** The log of the previous instance (after a restart), for `?previous=true`. */
@@ -414,6 +418,7 @@ export class Kubelet {
         if (pull.code !== 0) await this.pullBackOff(rt, c, pullError(image, pull.output));
       }
       c.workingContainer = name;
+      c.shell ??= await this.hasShell(rt, name);
       command = [...(c.spec.command ?? []), ...(c.spec.args ?? [])];
       if (!c.spec.command) {
         const info = JSON.parse((await this.capture(rt, 'buildah', [...BUILDAH, 'inspect', '--type', 'container', name])).output);
@@ -500,7 +505,7 @@ export class Kubelet {
           ...securityArgs(podSpec, c.spec),
           c.workingContainer!,
           '--',
-          ...command,
+          ...lingering(command, c.shell === true),
         ],
         { stdin: c.spec.stdin === true },
       );
@@ -656,6 +661,18 @@ export class Kubelet {
     return file;
   }
 
+  /** Whether a working container's root has /bin/sh (a file or a link, as busybox's is). */
+  private async hasShell(rt: PodRuntime, container: string): Promise<boolean> {
+    const mount = await this.capture(rt, 'buildah', [...BUILDAH, 'mount', container]);
+    if (mount.code !== 0) return false;
+    try {
+      lstatSync(join(mount.output.trim(), 'bin', 'sh'));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
   private async capture(rt: PodRuntime, command: string, args: string[]): Promise<{ code: number; output: string }> {
     const child = this.spawnTracked(rt, command, args);
     let output = '';
@@ -733,7 +750,9 @@ export class Kubelet {
     if (command.length === 0) throw new SimError(400, 'BadRequest', 'you must specify at least one command for the container');
     const env = this.containerEnv(rt, c);
     const envArgs = typeof env === 'string' ? [] : Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
-    const child = this.spawnTracked(rt, 'buildah', [...BUILDAH, 'run', '--isolation', 'chroot', ...c.mountArgs, ...envArgs, ...securityArgs(pod.spec, c.spec), c.workingContainer, '--', ...command], { stdin: true });
+    const child = this.spawnTracked(rt, 'buildah', [...BUILDAH, 'run', '--isolation', 'chroot', ...c.mountArgs, ...envArgs, ...securityArgs(pod.spec, c.spec), c.workingContainer, '--', ...lingering(command, c.shell === true)], {
+      stdin: true,
+    });
     c.execs.add(child);
     child.once('exit', () => c.execs.delete(child));
     return child;
@@ -853,6 +872,16 @@ function exitOf(child: ChildProcess): Promise<number> {
 
 /** The capabilities a containerd container starts with (its default OCI spec). */
 const DEFAULT_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FSETID', 'FOWNER', 'MKNOD', 'NET_RAW', 'SETGID', 'SETUID', 'SETFCAP', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'KILL', 'AUDIT_WRITE'];
+
+/**
+ * `command` under a shell that waits 0.1 s after it exits, then exits with its status: buildah
+ * 1.28's chroot relay can lose the output of a process that exits right after writing it (see the
+ * header). The kubelet stops containers by killing the whole process group, so the shell changes
+ * nothing there.
+ */
+function lingering(command: string[], hasShell: boolean): string[] {
+  return hasShell ? ['/bin/sh', '-c', '"$@"; status=$?; sleep 0.1; exit $status', 'sh', ...command] : command;
+}
 
 /** What `buildah run` grants when told nothing (its default capability set). */
 const BUILDAH_DEFAULT_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP', 'NET_BIND_SERVICE', 'SYS_CHROOT', 'SETFCAP'];
