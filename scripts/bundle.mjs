@@ -56,15 +56,17 @@ export function entryPoints() {
   return entries;
 }
 
-// @actions/core imports its OIDC client (-> @actions/http-client -> undici) and its platform
-// helpers (-> @actions/exec) at the top of core.js. No action asks for an ID token, so these two
-// modules are marked side-effect free: esbuild then drops them, and the whole HTTP stack with
-// them, while @actions/core stays the library. A bundle that calls getIDToken still gets them.
+// @actions/core imports its OIDC client (-> @actions/http-client -> undici), its platform
+// helpers (-> @actions/exec) and its job summary (which loads node:fs/promises as it loads) at
+// the top of core.js. No action asks for an ID token, and summaries are written by
+// src/github/summary.ts, so these modules are marked side-effect free: esbuild then drops them,
+// and the whole HTTP stack with them, while @actions/core stays the library. A bundle that
+// calls getIDToken or core.summary still gets them.
 // The filter runs in esbuild's Go side, so only these imports cost a call into JavaScript.
 const unusedCoreParts = {
   name: 'actions-core-unused-parts',
   setup(build) {
-    build.onResolve({ filter: /^\.\/(oidc-utils|platform)\.js$/ }, async (args) => {
+    build.onResolve({ filter: /^\.\/(oidc-utils|platform|summary)\.js$/ }, async (args) => {
       if (!/[\\/]node_modules[\\/]@actions[\\/]core[\\/]/.test(args.importer) || args.pluginData?.again) return undefined;
       const resolved = await build.resolve(args.path, { kind: args.kind, importer: args.importer, resolveDir: args.resolveDir, pluginData: { again: true } });
       return resolved.errors.length > 0 ? undefined : { path: resolved.path, sideEffects: false };

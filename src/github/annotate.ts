@@ -1,6 +1,6 @@
 // Problems as GitHub annotations and job-summary tables, the same way in every action.
 import * as core from '@actions/core';
-import { writeSummary } from './summary.js';
+import { summaryHeading, writeSummary } from './summary.js';
 import { UserError } from '../lib/errors.js';
 import type { InvalidTemplatesError } from '../plan/index.js';
 import { resolveRoot } from '../templates/load.js';
@@ -26,6 +26,6 @@ export function annotateProblems(problems: readonly Problem[], prefix: string): 
 export async function reportInvalidTemplates(err: InvalidTemplatesError, templatesDir: string, heading: string): Promise<UserError> {
   const prefix = annotationPrefix(resolveRoot(templatesDir));
   annotateProblems(err.problems, prefix);
-  writeSummary(core.summary.addHeading(heading, 2).addRaw(`The templates have problems:\n\n${problemsTable(err.problems.map((p) => ({ ...p, file: prefix + p.file })))}\n`));
+  writeSummary(summaryHeading(heading) + `The templates have problems:\n\n${problemsTable(err.problems.map((p) => ({ ...p, file: prefix + p.file })))}\n`);
   return new UserError(`the templates have ${err.problems.length} problem(s); see the annotations`);
 }

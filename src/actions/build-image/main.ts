@@ -97,7 +97,7 @@ export function run(): Promise<void> {
       await builder.cleanup();
     }
     core.setOutput('images', JSON.stringify(imagesOutput(result)));
-    writeSummary(core.summary.addRaw(summaryMarkdown(result)));
+    writeSummary(summaryMarkdown(result));
     if (!result.ok) {
       const bad = Object.values(result.images).filter((r) => r.status !== 'built' && r.status !== 'reused');
       throw new UserError(`${bad.length} image(s) did not build: ${bad.map((r) => `${r.name} (${r.status})`).join(', ')}`);

@@ -36,7 +36,7 @@ export function run(): Promise<void> {
     }
     core.setOutput('report', JSON.stringify(reports));
     core.setOutput('passed', String(reports.every((r) => r.passed)));
-    writeSummary(core.summary.addRaw(summary(reports)));
+    writeSummary(summary(reports));
     const failed = reports.filter((r) => !r.passed);
     if (failed.length) {
       throw new UserError(

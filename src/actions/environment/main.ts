@@ -106,7 +106,7 @@ export function run(): Promise<void> {
       }
       core.info(result.text.trimEnd());
       const summary = result.status ? statusMarkdown(result.status) : `### Environment ${inputs.environment}\n\n${result.text}`;
-      writeSummary(core.summary.addRaw(summary));
+      writeSummary(summary);
       // `status` reports whatever it finds; `up` fails the step unless the environment is ready.
       if (!result.ok && inputs.operation !== 'status')
         throw new UserError(result.status ? `${inputs.environment}: ${result.status.reason ?? result.status.state}: ${result.status.message}` : `${inputs.environment}: ${inputs.operation} failed`);

@@ -46,6 +46,6 @@ export function run(): Promise<void> {
     core.setOutput('has-images', plan.order.length > 0);
     core.setOutput('plan', JSON.stringify(planToJson(plan)));
     core.setOutput('empty', plan.order.length === 0);
-    writeSummary(core.summary.addRaw(planSummaryMarkdown(plan, prefix)));
+    writeSummary(planSummaryMarkdown(plan, prefix));
   });
 }

@@ -49,7 +49,7 @@ export function run(): Promise<void> {
       requests = fromBuild.requests;
       if (requests.length === 0) {
         core.info('nothing to promote: no image in the build output passed its tests');
-        writeSummary(core.summary.addRaw(promotionSummaryMarkdown(undefined, notPromoted)));
+        writeSummary(promotionSummaryMarkdown(undefined, notPromoted));
         return;
       }
     } else requests = requestsFromReferences(inputs.images, inputs, { source: "input 'images'", fromOrDigest: "set 'from' or 'digest'" });
@@ -63,7 +63,7 @@ export function run(): Promise<void> {
     core.setOutput('result', JSON.stringify(report));
     core.setOutput('previous-digests', JSON.stringify(previous));
     core.setOutput('rollback', report.rollback.join('\n'));
-    writeSummary(core.summary.addRaw(promotionSummaryMarkdown(report, notPromoted)));
+    writeSummary(promotionSummaryMarkdown(report, notPromoted));
     if (report.rollback.length) core.info(`To roll back:\n${report.rollback.join('\n')}`);
   });
 }

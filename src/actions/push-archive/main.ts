@@ -39,6 +39,6 @@ export function run(): Promise<void> {
     const reference = `${inputs.image.registry}/${inputs.image.repository}:${tag}@${result.digest}`;
     core.setOutput('digest', result.digest);
     core.setOutput('reference', reference);
-    writeSummary(core.summary.addRaw(`## Archive pushed\n\n\`${reference}\` (${result.format}): ${result.blobs.uploaded} blobs uploaded, ${result.blobs.exists} already there.\n`));
+    writeSummary(`## Archive pushed\n\n\`${reference}\` (${result.format}): ${result.blobs.uploaded} blobs uploaded, ${result.blobs.exists} already there.\n`);
   });
 }

@@ -1,5 +1,6 @@
 // actions/smoke-test: the templates' smoke commands against the test images (P1).
 import * as core from '@actions/core';
+import { writeSummary } from '../../github/summary.js';
 import { runAction } from '../../github/run.js';
 import { builtInput, credentialsInput, keyValueInput, listInput, registryInput, templatesDir } from '../../github/inputs.js';
 import { createPlan } from '../../plan/index.js';
@@ -85,7 +86,7 @@ export function run(): Promise<void> {
     const passed = reports.every((r) => r.status === 'passed' || r.status === 'none');
     core.setOutput('results', JSON.stringify(output));
     core.setOutput('passed', passed);
-    await core.summary.addRaw(smokeSummaryMarkdown(reports)).write();
+    writeSummary(smokeSummaryMarkdown(reports));
     if (!passed)
       throw new UserError(
         `smoke tests failed for ${reports

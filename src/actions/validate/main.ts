@@ -1,6 +1,6 @@
 // actions/validate: one annotation per problem, a summary table, outputs `valid` and `problems`.
 import * as core from '@actions/core';
-import { writeSummary } from '../../github/summary.js';
+import { summaryHeading, writeSummary } from '../../github/summary.js';
 import { validateRepo } from '../../plan/index.js';
 import { problemsTable } from '../../templates/problems.js';
 import { annotationPrefix, listInput, registryInput, templatesDir } from '../../github/inputs.js';
@@ -33,9 +33,7 @@ export function run(): Promise<void> {
     core.setOutput('problems', JSON.stringify(problems.map(({ file, line, column, message }) => ({ file: prefix + file, line, column, message }))));
     const counts = `${repo.images.length} images, ${repo.environments.length} environments, ${repo.secrets.length} secrets`;
     writeSummary(
-      core.summary
-        .addHeading('Template validation', 2)
-        .addRaw(problems.length === 0 ? `All templates are valid (${counts}).\n` : `${problems.length} problem(s) in ${counts}:\n\n${problemsTable(problems.map((p) => ({ ...p, file: prefix + p.file })))}\n`),
+      summaryHeading('Template validation') + (problems.length === 0 ? `All templates are valid (${counts}).\n` : `${problems.length} problem(s) in ${counts}:\n\n${problemsTable(problems.map((p) => ({ ...p, file: prefix + p.file })))}\n`),
     );
     if (problems.length > 0) core.setFailed(`${problems.length} template problem(s); see the annotations`);
   });
