@@ -26,7 +26,7 @@ test('writes what core.summary writes, appending to what earlier steps wrote', a
   process.env.GITHUB_STEP_SUMMARY = theirs;
   await core.summary.addHeading('Build plan', 2).addRaw(table).write();
   process.env.GITHUB_STEP_SUMMARY = ours;
-  writeSummary(summaryHeading('Build plan', 2) + table);
+  writeSummary(summaryHeading('Build plan') + table);
 
   expect(readFileSync(ours, 'utf8')).toBe(readFileSync(theirs, 'utf8'));
   expect(readFileSync(ours, 'utf8')).toMatch(/^earlier step\n<h2>Build plan<\/h2>\n\| a \| b \|/);

@@ -6,9 +6,9 @@ import { appendFileSync } from 'node:fs';
 import { EOL } from 'node:os';
 import { UserError } from '../lib/errors.js';
 
-/** A heading as @actions/core's summary.addHeading writes it. */
-export function summaryHeading(text: string, level: 1 | 2 | 3 | 4 | 5 | 6 = 2): string {
-  return `<h${level}>${text}</h${level}>${EOL}`;
+/** A second-level heading as @actions/core's summary.addHeading(text, 2) writes it. */
+export function summaryHeading(text: string): string {
+  return `<h2>${text}</h2>${EOL}`;
 }
 
 /** Appends `markdown` to the job summary. */

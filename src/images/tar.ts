@@ -70,14 +70,15 @@ function checksumMatches(block: Buffer): boolean {
   } catch {
     return false;
   }
+  // One pass outside the checksum field (counted as eight spaces). Old tars summed the bytes as
+  // signed: each byte of 0x80 or more then counts 256 less.
   let unsigned = 8 * 0x20;
-  for (let i = 0; i < 148; i++) unsigned += block[i]!;
-  for (let i = 156; i < BLOCK; i++) unsigned += block[i]!;
-  if (stored === unsigned) return true;
-  // Old tars summed the bytes as signed: each byte of 0x80 or more counted 256 less.
   let high = 0;
-  for (let i = 0; i < BLOCK; i++) if ((i < 148 || i >= 156) && block[i]! >= 0x80) high++;
-  return stored === unsigned - 256 * high;
+  for (let i = 0; i < BLOCK; i = i === 147 ? 156 : i + 1) {
+    unsigned += block[i]!;
+    if (block[i]! >= 0x80) high++;
+  }
+  return stored === unsigned || stored === unsigned - 256 * high;
 }
 
 const TYPES: Record<string, TarEntryType> = { '0': 'file', '\0': 'file', '7': 'file', '1': 'link', '2': 'symlink', '5': 'directory' };
